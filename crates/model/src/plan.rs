@@ -1,0 +1,242 @@
+//! The plan: the engine's output, exactly the plan JSON contract of
+//! `DESIGN.md` (`plan_version: 1`).
+//!
+//! Serialising a [`Plan`] with `serde_json` gives the contract's JSON; the
+//! fields marked *extension* are additions the contract allows (they are
+//! skipped when empty). Changes are ordered by target, then SKU, then field.
+
+use crate::field::FieldName;
+use crate::record::RemoteId;
+use crate::sku::{Sku, SourceId};
+use crate::value::Value;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Why a change is planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// `truth`: the owning source's value propagates.
+    Truth,
+    /// `drift`: the target was edited directly and is corrected.
+    Drift,
+    /// `merge`: a `merge: delta` pool moved.
+    Merge,
+    /// `newest`: the one side that changed propagates.
+    Newest,
+}
+
+/// One planned field change on one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// The system written to.
+    pub target: SourceId,
+    /// The canonical SKU.
+    pub sku: Sku,
+    /// The field.
+    pub field: FieldName,
+    /// The target's current value.
+    pub from: Option<Value>,
+    /// The value after the change.
+    pub to: Option<Value>,
+    /// The last agreed value (`null` on a first run).
+    pub base: Option<Value>,
+    /// Why.
+    pub reason: Reason,
+    /// The winning source (the truth, the newest side; `null` for a merge).
+    pub source: Option<SourceId>,
+    /// The rules entry that decided it (`fields.price.regular`).
+    pub rule: String,
+    /// For `merge: delta`: the relative write (`to - from`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<i64>,
+    /// *Extension*: where the item lives in the target, for apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<RemoteId>,
+}
+
+#[derive(Deserialize)]
+struct RawChange {
+    target: SourceId,
+    sku: Sku,
+    field: FieldName,
+    from: serde_json::Value,
+    to: serde_json::Value,
+    base: serde_json::Value,
+    reason: Reason,
+    source: Option<SourceId>,
+    rule: String,
+    #[serde(default)]
+    delta: Option<i64>,
+    #[serde(default)]
+    remote: Option<RemoteId>,
+}
+
+impl<'de> Deserialize<'de> for Change {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = RawChange::deserialize(d)?;
+        let typed = |j: &serde_json::Value| {
+            Value::from_json(raw.field, j).map_err(serde::de::Error::custom)
+        };
+        Ok(Change {
+            from: typed(&raw.from)?,
+            to: typed(&raw.to)?,
+            base: typed(&raw.base)?,
+            target: raw.target,
+            sku: raw.sku,
+            field: raw.field,
+            reason: raw.reason,
+            source: raw.source,
+            rule: raw.rule,
+            delta: raw.delta,
+            remote: raw.remote,
+        })
+    }
+}
+
+/// Two sides changed one field differently and no rule picks a winner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// The canonical SKU.
+    pub sku: Sku,
+    /// The field.
+    pub field: FieldName,
+    /// Each side's current value.
+    pub values: BTreeMap<SourceId, serde_json::Value>,
+    /// Why it is a conflict (`both changed`, `no base and sides disagree`).
+    pub reason: String,
+}
+
+/// A SKU one source lists that no other source has.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Unmatched {
+    /// The source listing it.
+    pub source: SourceId,
+    /// The SKU as listed.
+    pub sku: Sku,
+}
+
+/// A SKU that cannot be matched safely: never written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityIssue {
+    /// The source where the problem is.
+    pub source: SourceId,
+    /// The SKU (canonical; empty for records without SKU).
+    pub sku: Sku,
+    /// `duplicate`, `ambiguous` or `empty`.
+    pub problem: String,
+    /// The remote ids involved (empty for sources without ids).
+    #[serde(default)]
+    pub ids: Vec<u64>,
+    /// *Extension*: where each occurrence was found (file:line), when known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub origins: Vec<String>,
+}
+
+/// One guard's evaluation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuardResult {
+    /// `max_changes`, `max_price_change`, …
+    pub name: String,
+    /// The configured limit as written (`"20%"`).
+    pub limit: String,
+    /// The measured value (`"1.2%"`).
+    pub value: String,
+    /// True when the limit is exceeded: nothing is applied.
+    pub tripped: bool,
+}
+
+/// The counts at the top of a plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// SKUs present in at least two sources.
+    pub matched: u64,
+    /// Planned changes.
+    pub changes: u64,
+    /// Conflicts.
+    pub conflicts: u64,
+    /// Unmatched (source, SKU) pairs.
+    pub unmatched: u64,
+    /// Drift found (corrected or flagged).
+    pub drift: u64,
+}
+
+/// A target edited directly that `on_drift: flag` leaves alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlaggedDrift {
+    /// The target.
+    pub target: SourceId,
+    /// The canonical SKU.
+    pub sku: Sku,
+    /// The field.
+    pub field: FieldName,
+    /// What the target holds now.
+    pub value: serde_json::Value,
+    /// The last agreed value.
+    pub base: serde_json::Value,
+    /// What the rule wants.
+    pub desired: serde_json::Value,
+    /// The rules entry.
+    pub rule: String,
+}
+
+/// The whole plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Always 1 for this format.
+    pub plan_version: u32,
+    /// When the plan was made (RFC 3339, UTC); the only non-deterministic field.
+    pub generated_at: String,
+    /// `sha256:…` over every input (snapshots, rules, base): apply refuses
+    /// a plan whose inputs changed.
+    pub inputs_digest: String,
+    /// Counts.
+    pub summary: Summary,
+    /// The changes, ordered by target, SKU, field.
+    pub changes: Vec<Change>,
+    /// Conflicts, ordered by SKU, field.
+    pub conflicts: Vec<Conflict>,
+    /// Unmatched SKUs, ordered by source, SKU.
+    pub unmatched: Vec<Unmatched>,
+    /// SKUs that cannot be matched safely.
+    pub identity: Vec<IdentityIssue>,
+    /// Guard evaluations.
+    pub guards: Vec<GuardResult>,
+    /// *Extension*: drift that `on_drift: flag` only reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flagged_drift: Vec<FlaggedDrift>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn change_serialises_as_the_contract_says() {
+        let c = Change {
+            target: "shop".into(),
+            sku: "KREM-50".into(),
+            field: FieldName::PriceRegular,
+            from: Some(Value::Money(
+                rust_decimal::Decimal::from_str("69.00").unwrap(),
+            )),
+            to: Some(Value::Money(
+                rust_decimal::Decimal::from_str("72.00").unwrap(),
+            )),
+            base: None,
+            reason: Reason::Truth,
+            source: Some("erp".into()),
+            rule: "fields.price.regular".into(),
+            delta: None,
+            remote: None,
+        };
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(
+            json,
+            r#"{"target":"shop","sku":"KREM-50","field":"price.regular","from":"69.00","to":"72.00","base":null,"reason":"truth","source":"erp","rule":"fields.price.regular"}"#
+        );
+        let back: Change = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
+    }
+}
