@@ -1,0 +1,661 @@
+//! Parsing one drop file into records, validating every row.
+//!
+//! Streaming: the file is read through `csv::Reader` over a buffered reader
+//! (Windows-1252 is transcoded on the fly by `encoding_rs_io`), one reused
+//! `ByteRecord` at a time, and only the mapped cells of each row are decoded
+//! and parsed. Memory grows with the records kept (one per SKU), never with
+//! the file size. Every problem is collected (up to [`MAX_PROBLEMS`] kept,
+//! all counted) so an operator fixes a file in one go.
+
+use crate::config::{
+    ColumnKey, ColumnRef, CsvSourceConfig, Delimiter, DelimiterSetting, Encoding, Header,
+    NegativeStock, OnInvalid,
+};
+use crate::number::{NumberError, NumberFormat};
+use crate::problem::{Problem, ProblemKind};
+use skusync_model::{FieldKind, FieldName, Record, Sku, Value};
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Read};
+
+/// The most problems kept for one file; the rest are only counted.
+pub const MAX_PROBLEMS: usize = 100;
+
+/// Buffer size of the streaming reader.
+const BUFFER: usize = 64 * 1024;
+
+/// What parsing one file produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    /// The file is valid (possibly after skipping rows, with `on_invalid: skip`).
+    Valid(ParsedFile),
+    /// The file is rejected: nothing from it may be used.
+    Invalid {
+        /// The problems, in file order (at most [`MAX_PROBLEMS`]).
+        problems: Vec<Problem>,
+        /// How many problems there are in all.
+        total: usize,
+        /// Data rows read.
+        rows: u64,
+    },
+}
+
+/// The records of a valid file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedFile {
+    /// One record per SKU, in file order.
+    pub records: Vec<Record>,
+    /// Data rows in the file (blank rows and the header not counted).
+    pub rows: u64,
+    /// Rows skipped as invalid (only with `on_invalid: skip`).
+    pub skipped: u64,
+    /// Why they were skipped (at most [`MAX_PROBLEMS`]).
+    pub skipped_problems: Vec<Problem>,
+    /// The delimiter used (detected or configured).
+    pub delimiter: Delimiter,
+}
+
+/// A source configuration compiled for fast row parsing.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    delimiter: DelimiterSetting,
+    encoding: Encoding,
+    header: Header,
+    sku: ColumnRef,
+    columns: Vec<(FieldName, ColumnRef)>,
+    /// Per field: case-folded file word → WooCommerce word.
+    values: HashMap<FieldName, HashMap<String, String>>,
+    /// Per field: the accepted words, for messages.
+    valid_words: HashMap<FieldName, String>,
+    numbers: NumberFormat,
+    on_invalid: OnInvalid,
+    max_skipped: u64,
+    negative_stock: NegativeStock,
+}
+
+impl Prepared {
+    pub(crate) fn new(config: &CsvSourceConfig) -> Self {
+        let mut values = HashMap::new();
+        let mut valid_words = HashMap::new();
+        for (field, map) in &config.values {
+            values.insert(
+                *field,
+                map.iter()
+                    .map(|(k, v)| (fold(k), v.clone()))
+                    .collect::<HashMap<_, _>>(),
+            );
+        }
+        for field in config.columns.keys() {
+            let own = match field {
+                FieldName::StockStatus => skusync_model::StockStatus::VALID,
+                FieldName::StockBackorders => skusync_model::Backorders::VALID,
+                FieldName::Status => skusync_model::ProductStatus::VALID,
+                FieldName::StockManage => "true, false, yes, no, 1, 0",
+                _ => continue,
+            };
+            let mut words: Vec<String> = config
+                .values
+                .get(field)
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            words.push(own.to_string());
+            valid_words.insert(*field, words.join(", "));
+        }
+        Prepared {
+            delimiter: config.delimiter,
+            encoding: config.encoding,
+            header: config.header,
+            sku: config.sku.clone(),
+            columns: config
+                .columns
+                .iter()
+                .map(|(f, c)| (*f, c.clone()))
+                .collect(),
+            values,
+            valid_words,
+            numbers: NumberFormat {
+                decimal: config.decimal_separator,
+                thousands: config.thousands_separator,
+            },
+            on_invalid: config.on_invalid,
+            max_skipped: config.max_skipped,
+            negative_stock: config.negative_stock,
+        }
+    }
+}
+
+/// Trim + case-fold, the way header cells and `values:` words are matched.
+fn fold(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// Picks the delimiter that occurs most often outside quotes on the first
+/// line of `head`; ties go to the earlier of `,` `;` tab `|`; none at all
+/// means `,` (a single-column file).
+pub(crate) fn detect_delimiter(head: &[u8]) -> Delimiter {
+    let mut counts = [0usize; 4];
+    let mut quoted = false;
+    for &b in head {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            _ if !quoted => {
+                if let Some(i) = Delimiter::ALL.iter().position(|d| d.byte() == b) {
+                    counts[i] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut best = 0;
+    for i in 1..4 {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    Delimiter::ALL[best]
+}
+
+/// Parses one drop read from `input`, naming it `file_name` in problems and
+/// origins. I/O errors are errors; everything wrong with the content is a
+/// problem in [`Parsed::Invalid`] (or a skipped row).
+pub(crate) fn parse(prepared: &Prepared, file_name: &str, input: impl Read) -> io::Result<Parsed> {
+    match prepared.encoding {
+        Encoding::Utf8 => {
+            let mut buffered = BufReader::with_capacity(BUFFER, input);
+            let head = buffered.fill_buf()?;
+            if head.starts_with(b"\xEF\xBB\xBF") {
+                buffered.consume(3);
+            }
+            parse_buffered(prepared, file_name, buffered)
+        }
+        Encoding::Windows1252 | Encoding::Latin1 => {
+            let decoder = encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding_rs::WINDOWS_1252))
+                .build(input);
+            parse_buffered(
+                prepared,
+                file_name,
+                BufReader::with_capacity(BUFFER, decoder),
+            )
+        }
+    }
+}
+
+/// Everything needed to name a mapped column in messages.
+struct Mapped {
+    key: ColumnKey,
+    field: Option<FieldName>,
+    /// 0-based cell index.
+    index: usize,
+    /// The header cell as written (trimmed), or `column N`.
+    name: String,
+}
+
+/// Problems of one file, capped, in the order found.
+struct Problems {
+    kept: Vec<Problem>,
+    total: usize,
+}
+
+impl Problems {
+    fn push(&mut self, p: Problem) {
+        self.total += 1;
+        if self.kept.len() < MAX_PROBLEMS {
+            self.kept.push(p);
+        }
+    }
+}
+
+/// One occurrence of a SKU: its line and the record built for it, if the
+/// row was valid.
+#[derive(Clone, Copy)]
+struct Occurrence {
+    line: u64,
+    record: Option<usize>,
+}
+
+fn parse_buffered<R: BufRead>(
+    prepared: &Prepared,
+    file_name: &str,
+    mut input: R,
+) -> io::Result<Parsed> {
+    let delimiter = match prepared.delimiter {
+        DelimiterSetting::Fixed(d) => d,
+        DelimiterSetting::Auto => detect_delimiter(input.fill_buf()?),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter.byte())
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(BUFFER)
+        .from_reader(input);
+    let mut problems = Problems {
+        kept: Vec::new(),
+        total: 0,
+    };
+    let invalid = |problems: Problems, rows: u64| {
+        Ok(Parsed::Invalid {
+            problems: problems.kept,
+            total: problems.total,
+            rows,
+        })
+    };
+
+    let mut record = csv::ByteRecord::new();
+    let first = read_record(&mut reader, &mut record)?;
+    let first = match first {
+        Ok(true) => true,
+        Ok(false) => false,
+        Err(message) => {
+            problems.push(Problem::file(file_name, ProblemKind::Syntax { message }));
+            return invalid(problems, 0);
+        }
+    };
+    if !first {
+        problems.push(Problem::file(file_name, ProblemKind::Empty));
+        return invalid(problems, 0);
+    }
+    let width = record.len();
+    let header_line = record.position().map_or(1, |p| p.line());
+
+    // Resolve the mapped columns against the header (or by index).
+    let header_cells: Vec<String> = match prepared.header {
+        Header::Present => record
+            .iter()
+            .map(|c| String::from_utf8_lossy(c).trim().to_string())
+            .collect(),
+        Header::Absent => Vec::new(),
+    };
+    let folded: Vec<String> = header_cells.iter().map(|c| c.to_lowercase()).collect();
+    let wanted = std::iter::once((ColumnKey::Sku, &prepared.sku)).chain(
+        prepared
+            .columns
+            .iter()
+            .map(|(f, c)| (ColumnKey::Field(*f), c)),
+    );
+    let mut mapped = Vec::new();
+    for (key, col) in wanted {
+        let field = match key {
+            ColumnKey::Sku => None,
+            ColumnKey::Field(f) => Some(f),
+        };
+        match col {
+            ColumnRef::Index(i) => {
+                if *i == 0 || *i > width {
+                    problems.push(Problem::line(
+                        file_name,
+                        header_line,
+                        ProblemKind::ColumnOutOfRange {
+                            key,
+                            index: *i,
+                            width,
+                        },
+                    ));
+                } else {
+                    let name = header_cells
+                        .get(i - 1)
+                        .filter(|n| !n.is_empty())
+                        .cloned()
+                        .unwrap_or_else(|| format!("column {i}"));
+                    mapped.push(Mapped {
+                        key,
+                        field,
+                        index: i - 1,
+                        name,
+                    });
+                }
+            }
+            ColumnRef::Name(name) => {
+                let want = fold(name);
+                let hits: Vec<usize> = folded
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| **c == want)
+                    .map(|(i, _)| i)
+                    .collect();
+                match hits.as_slice() {
+                    [i] => mapped.push(Mapped {
+                        key,
+                        field,
+                        index: *i,
+                        name: header_cells[*i].clone(),
+                    }),
+                    [] => problems.push(Problem::line(
+                        file_name,
+                        header_line,
+                        ProblemKind::MissingColumn {
+                            key,
+                            wanted: name.clone(),
+                            found: header_cells.clone(),
+                            suggestion: closest(&want, &header_cells),
+                        },
+                    )),
+                    many => problems.push(Problem::line(
+                        file_name,
+                        header_line,
+                        ProblemKind::AmbiguousColumn {
+                            key,
+                            wanted: name.clone(),
+                            columns: many.iter().map(|i| i + 1).collect(),
+                        },
+                    )),
+                }
+            }
+        }
+    }
+    if problems.total > 0 {
+        return invalid(problems, 0);
+    }
+    let (sku_col, field_cols) = match mapped.split_first() {
+        Some(split) => split,
+        None => return invalid(problems, 0),
+    };
+
+    let mut rows: u64 = 0;
+    let mut records: Vec<Option<Record>> = Vec::new();
+    let mut seen: HashMap<Box<str>, Occurrence> = HashMap::new();
+    let mut duplicates: HashMap<Box<str>, Vec<Occurrence>> = HashMap::new();
+    let mut invalid_rows: u64 = 0;
+    let mut buf = String::new();
+    let mut row_problems: Vec<Problem> = Vec::new();
+
+    // Without a header the first record is already a data row.
+    let mut pending_first = prepared.header == Header::Absent;
+    loop {
+        if !pending_first {
+            match read_record(&mut reader, &mut record)? {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(message) => {
+                    problems.push(Problem::file(file_name, ProblemKind::Syntax { message }));
+                    return invalid(problems, rows);
+                }
+            }
+        }
+        pending_first = false;
+        if record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
+            continue; // a blank row (`;;;` from spreadsheets): not data
+        }
+        rows += 1;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != width {
+            problems.push(Problem::line(
+                file_name,
+                line,
+                ProblemKind::Ragged {
+                    cells: record.len(),
+                    expected: width,
+                },
+            ));
+            invalid_rows += 1;
+            continue;
+        }
+        row_problems.clear();
+        // The SKU.
+        let sku = match std::str::from_utf8(&record[sku_col.index]) {
+            Ok(s) if s.trim().is_empty() => {
+                row_problems.push(Problem::cell(
+                    file_name,
+                    line,
+                    sku_col.index + 1,
+                    ProblemKind::MissingSku {
+                        column_name: sku_col.name.clone(),
+                    },
+                ));
+                None
+            }
+            Ok(s) => Some(s),
+            Err(_) => {
+                row_problems.push(Problem::cell(
+                    file_name,
+                    line,
+                    sku_col.index + 1,
+                    ProblemKind::InvalidUtf8 {
+                        column_name: sku_col.name.clone(),
+                    },
+                ));
+                None
+            }
+        };
+        let mut out = sku.map(|s| {
+            let mut r = Record::new(Sku::new(s));
+            r.origin = Some(format!("{file_name}:{line}"));
+            r
+        });
+        for col in field_cols {
+            let Some(field) = col.field else { continue };
+            let cell = match std::str::from_utf8(&record[col.index]) {
+                Ok(c) => c.trim(),
+                Err(_) => {
+                    row_problems.push(Problem::cell(
+                        file_name,
+                        line,
+                        col.index + 1,
+                        ProblemKind::InvalidUtf8 {
+                            column_name: col.name.clone(),
+                        },
+                    ));
+                    continue;
+                }
+            };
+            if cell.is_empty() {
+                continue; // not provided: missing, never zero
+            }
+            match parse_cell(prepared, field, col, cell, &mut buf) {
+                Ok(value) => {
+                    if let Some(r) = out.as_mut() {
+                        r.fields.insert(field, Some(value));
+                    }
+                }
+                Err(kind) => row_problems.push(Problem::cell(file_name, line, col.index + 1, kind)),
+            }
+        }
+        let valid = row_problems.is_empty();
+        if !valid {
+            invalid_rows += 1;
+            for p in row_problems.drain(..) {
+                problems.push(p);
+            }
+        }
+        if let Some(s) = sku {
+            let key = s.trim();
+            let index = if valid {
+                records.push(out);
+                Some(records.len() - 1)
+            } else {
+                None
+            };
+            let occurrence = Occurrence {
+                line,
+                record: index,
+            };
+            if let Some(first) = seen.get(key) {
+                duplicates
+                    .entry(key.into())
+                    .or_insert_with(|| vec![*first])
+                    .push(occurrence);
+            } else {
+                seen.insert(key.into(), occurrence);
+            }
+        }
+    }
+    drop(seen);
+
+    // Duplicates: every occurrence is suspect, so every one is dropped.
+    let mut dup_list: Vec<(Box<str>, Vec<Occurrence>)> = duplicates.into_iter().collect();
+    dup_list.sort_by_key(|(_, occ)| occ[0].line);
+    for (sku, occurrences) in &dup_list {
+        problems.push(Problem::cell(
+            file_name,
+            occurrences[0].line,
+            sku_col.index + 1,
+            ProblemKind::DuplicateSku {
+                sku: sku.to_string(),
+                lines: occurrences.iter().map(|o| o.line).collect(),
+            },
+        ));
+        for o in occurrences {
+            if let Some(i) = o.record {
+                records[i] = None;
+                invalid_rows += 1;
+            }
+        }
+    }
+    problems
+        .kept
+        .sort_by_key(|p| (p.line.unwrap_or(0), p.column.unwrap_or(0)));
+
+    if problems.total == 0 {
+        return Ok(Parsed::Valid(ParsedFile {
+            records: records.into_iter().flatten().collect(),
+            rows,
+            skipped: 0,
+            skipped_problems: Vec::new(),
+            delimiter,
+        }));
+    }
+    match prepared.on_invalid {
+        OnInvalid::Reject => invalid(problems, rows),
+        OnInvalid::Skip if invalid_rows > prepared.max_skipped => {
+            let mut kept = vec![Problem::file(
+                file_name,
+                ProblemKind::TooManySkipped {
+                    skipped: invalid_rows,
+                    max: prepared.max_skipped,
+                },
+            )];
+            kept.extend(problems.kept);
+            kept.truncate(MAX_PROBLEMS);
+            Ok(Parsed::Invalid {
+                problems: kept,
+                total: problems.total + 1,
+                rows,
+            })
+        }
+        OnInvalid::Skip => Ok(Parsed::Valid(ParsedFile {
+            records: records.into_iter().flatten().collect(),
+            rows,
+            skipped: invalid_rows,
+            skipped_problems: problems.kept,
+            delimiter,
+        })),
+    }
+}
+
+/// Reads the next record: `Ok(Ok(false))` at the end, `Ok(Err(message))`
+/// for malformed CSV, `Err` for I/O errors.
+fn read_record<R: Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::ByteRecord,
+) -> io::Result<Result<bool, String>> {
+    match reader.read_byte_record(record) {
+        Ok(more) => Ok(Ok(more)),
+        Err(e) => match e.into_kind() {
+            csv::ErrorKind::Io(io) => Err(io),
+            other => Ok(Err(format!("{other:?}"))),
+        },
+    }
+}
+
+/// Parses one non-empty, trimmed cell as `field`.
+fn parse_cell(
+    prepared: &Prepared,
+    field: FieldName,
+    col: &Mapped,
+    cell: &str,
+    buf: &mut String,
+) -> Result<Value, ProblemKind> {
+    let key = col.key;
+    let number_problem = |e: NumberError| match e {
+        NumberError::NotANumber(hint) => ProblemKind::NotANumber {
+            value: cell.to_string(),
+            column_name: col.name.clone(),
+            key,
+            hint,
+        },
+        NumberError::NotWhole => ProblemKind::NotAWholeNumber {
+            value: cell.to_string(),
+            column_name: col.name.clone(),
+            key,
+        },
+    };
+    match field.kind() {
+        FieldKind::Money => prepared
+            .numbers
+            .money(cell, buf)
+            .map(Value::Money)
+            .map_err(number_problem),
+        FieldKind::Quantity => {
+            let q = prepared
+                .numbers
+                .quantity(cell, buf)
+                .map_err(number_problem)?;
+            if q < 0 && prepared.negative_stock == NegativeStock::Reject {
+                return Err(ProblemKind::NegativeStock {
+                    value: cell.to_string(),
+                    column_name: col.name.clone(),
+                });
+            }
+            Ok(Value::Quantity(q))
+        }
+        FieldKind::Text => Ok(Value::Text(cell.to_string())),
+        FieldKind::Enum | FieldKind::Flag => {
+            let word = prepared
+                .values
+                .get(&field)
+                .and_then(|m| m.get(&fold(cell)))
+                .map_or(cell, String::as_str);
+            Value::parse(field, word).map_err(|_| ProblemKind::UnknownWord {
+                value: cell.to_string(),
+                column_name: col.name.clone(),
+                key,
+                valid: prepared
+                    .valid_words
+                    .get(&field)
+                    .cloned()
+                    .unwrap_or_default(),
+            })
+        }
+    }
+}
+
+/// The header cell closest to `want` (already folded), if it is close enough
+/// to be a plausible typo.
+fn closest(want: &str, cells: &[String]) -> Option<String> {
+    cells
+        .iter()
+        .map(|c| {
+            let folded = c.to_lowercase();
+            let score = if !folded.is_empty() && (folded.contains(want) || want.contains(&folded)) {
+                0.9
+            } else {
+                strsim::normalized_damerau_levenshtein(want, &folded)
+            };
+            (score, c)
+        })
+        .filter(|(score, _)| *score >= 0.6)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_the_most_frequent_delimiter_outside_quotes() {
+        assert_eq!(detect_delimiter(b"a;b;c\n1,2;3"), Delimiter::Semicolon);
+        assert_eq!(detect_delimiter(b"\"a;b;c\",d,e\n"), Delimiter::Comma);
+        assert_eq!(detect_delimiter(b"a\tb\tc"), Delimiter::Tab);
+        assert_eq!(detect_delimiter(b"a|b"), Delimiter::Pipe);
+        assert_eq!(detect_delimiter(b"sku"), Delimiter::Comma);
+    }
+
+    #[test]
+    fn closest_header_suggestion() {
+        let cells = vec!["Item".to_string(), "Onhand".into(), "Net price".into()];
+        assert_eq!(closest("on hand", &cells), Some("Onhand".to_string()));
+        assert_eq!(closest("price", &cells), Some("Net price".to_string()));
+        assert_eq!(closest("warehouse", &cells), None);
+    }
+}
