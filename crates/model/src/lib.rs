@@ -25,10 +25,11 @@ pub mod sku;
 pub mod transform;
 pub mod value;
 
-pub use base::{BaseEntry, BaseView};
+pub use base::{BaseEntry, BaseView, SideBase, StateUpdate};
 pub use field::{FieldKind, FieldName, UnknownField};
 pub use plan::{
-    Change, Conflict, FlaggedDrift, GuardResult, IdentityIssue, Plan, Reason, Summary, Unmatched,
+    Change, Conflict, FlaggedDrift, GuardResult, IdentityIssue, Plan, Reason, Settle, StateIntent,
+    Summary, Unmatched,
 };
 pub use policy::{FieldRule, Guards, Limit, MatchRules, NormalizeStep, OnDrift, Policy, Seed};
 pub use record::{Record, RecordKind, RemoteId, Snapshot};

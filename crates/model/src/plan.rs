@@ -205,6 +205,97 @@ pub struct Plan {
     /// *Extension*: drift that `on_drift: flag` only reports.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flagged_drift: Vec<FlaggedDrift>,
+    /// *Extension*: what apply records in the base state besides each
+    /// confirmed change's `to`, ordered by SKU, field (see [`StateIntent`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub state: Vec<StateIntent>,
+}
+
+impl Default for Plan {
+    /// An empty plan of the current format (`plan_version: 1`).
+    fn default() -> Self {
+        Plan {
+            plan_version: 1,
+            generated_at: String::new(),
+            inputs_digest: String::new(),
+            summary: Summary::default(),
+            changes: Vec::new(),
+            conflicts: Vec::new(),
+            unmatched: Vec::new(),
+            identity: Vec::new(),
+            guards: Vec::new(),
+            flagged_drift: Vec::new(),
+            state: Vec::new(),
+        }
+    }
+}
+
+/// When the agreements and pool of a [`StateIntent`] are recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Settle {
+    /// `truth`: each agreement is recorded after the apply, whatever the
+    /// outcome of the (sku, field)'s writes (each target stands alone).
+    Each,
+    /// `newest`: the agreements (the winning sides) are recorded only when
+    /// every change of the (sku, field) was confirmed; otherwise the
+    /// winners stay "changed" and the next run propagates again.
+    AllConfirmed,
+    /// `merge: delta`: recorded once the (sku, field)'s writes are settled,
+    /// in one update: the pool, the agreements, `b := to` for confirmed
+    /// changes and `b := from` for failed or unsent ones.
+    Pool,
+}
+
+/// What apply must record in the base state for one (SKU, field) besides
+/// `b := to` for each confirmed change: sides that needed no write (their
+/// value agrees with the desired one) and, for `merge: delta`, the new pool.
+///
+/// The engine's `settle` function turns a plan plus per-change outcomes
+/// into the exact updates; apply should call it rather than re-implement it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StateIntent {
+    /// The canonical SKU.
+    pub sku: Sku,
+    /// The field.
+    pub field: FieldName,
+    /// When it is recorded.
+    pub settle: Settle,
+    /// `b_i := value` for sides that needed no write.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub agreed: BTreeMap<SourceId, Option<Value>>,
+    /// `P := pool` (`merge: delta` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct RawIntent {
+    sku: Sku,
+    field: FieldName,
+    settle: Settle,
+    #[serde(default)]
+    agreed: BTreeMap<SourceId, serde_json::Value>,
+    #[serde(default)]
+    pool: Option<i64>,
+}
+
+impl<'de> Deserialize<'de> for StateIntent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = RawIntent::deserialize(d)?;
+        let mut agreed = BTreeMap::new();
+        for (side, j) in raw.agreed {
+            let v = Value::from_json(raw.field, &j).map_err(serde::de::Error::custom)?;
+            agreed.insert(side, v);
+        }
+        Ok(StateIntent {
+            sku: raw.sku,
+            field: raw.field,
+            settle: raw.settle,
+            agreed,
+            pool: raw.pool,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -238,5 +329,33 @@ mod tests {
         );
         let back: Change = serde_json::from_str(&json).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn state_intents_round_trip_typed() {
+        let mut agreed = BTreeMap::new();
+        agreed.insert(
+            SourceId::new("shop"),
+            Some(Value::Money(
+                rust_decimal::Decimal::from_str("9.50").unwrap(),
+            )),
+        );
+        agreed.insert(SourceId::new("outlet"), None);
+        let plan = Plan {
+            state: vec![StateIntent {
+                sku: "A".into(),
+                field: FieldName::PriceSale,
+                settle: Settle::Each,
+                agreed,
+                pool: None,
+            }],
+            ..Plan::default()
+        };
+        let json = serde_json::to_string(&plan).unwrap();
+        assert!(json.contains(r#""state":[{"sku":"A","field":"price.sale","settle":"each","agreed":{"outlet":null,"shop":"9.50"}}]"#), "{json}");
+        let back: Plan = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, plan);
+        let empty = serde_json::to_string(&Plan::default()).unwrap();
+        assert!(!empty.contains("state"), "{empty}");
     }
 }

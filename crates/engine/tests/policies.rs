@@ -1,0 +1,347 @@
+//! Example tests for each field policy, with drift and conflicts: exact
+//! plan contents.
+
+mod common;
+
+use common::*;
+use skusync_model::{
+    BaseView, Guards, Limit, OnDrift, Rounding, RoundingMode, Seed, Settle, Snapshot, Transform,
+};
+
+fn outlet_transform() -> Transform {
+    Transform {
+        multiply: Some("0.90".parse().unwrap()),
+        round: Some(Rounding {
+            step: "0.01".parse().unwrap(),
+            mode: RoundingMode::HalfUp,
+        }),
+        ..Transform::default()
+    }
+}
+
+fn price_rule(on_drift: OnDrift) -> Vec<skusync_model::FieldRule> {
+    vec![truth(
+        PRICE,
+        "erp",
+        &[
+            ("shop", Transform::default()),
+            ("outlet", outlet_transform()),
+        ],
+        on_drift,
+    )]
+}
+
+fn snaps(erp: &str, shop: &str, outlet: &str) -> Vec<Snapshot> {
+    vec![
+        Snapshot::new("erp", vec![rec("KREM-50", &[(PRICE, money(erp))])]),
+        Snapshot::new(
+            "shop",
+            vec![rec("KREM-50", &[(PRICE, money(shop))]).with_remote(41, None)],
+        ),
+        Snapshot::new("outlet", vec![rec("KREM-50", &[(PRICE, money(outlet))])]),
+    ]
+}
+
+#[test]
+fn truth_first_run_propagates_with_transform_and_target_scale() {
+    let rules = price_rule(OnDrift::Overwrite);
+    let p = plan(
+        &rules,
+        &snaps("72.00", "69.00", "62.10"),
+        &BaseView::default(),
+    );
+    assert_eq!(
+        change_lines(&p),
+        vec![
+            r#"{"target":"outlet","sku":"KREM-50","field":"price.regular","from":"62.10","to":"64.80","base":null,"reason":"truth","source":"erp","rule":"fields.price.regular"}"#,
+            r#"{"target":"shop","sku":"KREM-50","field":"price.regular","from":"69.00","to":"72.00","base":null,"reason":"truth","source":"erp","rule":"fields.price.regular","remote":{"id":41}}"#,
+        ]
+    );
+    assert_eq!(
+        (p.summary.matched, p.summary.changes, p.summary.drift),
+        (1, 2, 0)
+    );
+    assert!(p.state.is_empty(), "no side agreed already: {:?}", p.state);
+}
+
+#[test]
+fn truth_converges_and_compares_money_by_amount() {
+    let rules = price_rule(OnDrift::Overwrite);
+    // The shop holds 72 (scale 0), the truth 72.00: same amount, no change,
+    // and the agreement is recorded with the written scale.
+    let p = plan(&rules, &snaps("72.00", "72", "64.80"), &BaseView::default());
+    assert!(p.changes.is_empty(), "{:?}", p.changes);
+    assert_eq!(p.state.len(), 1);
+    assert_eq!(p.state[0].settle, Settle::Each);
+    assert_eq!(
+        serde_json::to_string(&p.state[0].agreed).unwrap(),
+        r#"{"outlet":"64.80","shop":"72.00"}"#
+    );
+    let base = settle_all(&p, &BaseView::default());
+    let again = plan(&rules, &snaps("72.00", "72", "64.80"), &base);
+    assert!(
+        again.changes.is_empty() && again.state.is_empty(),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn truth_drift_overwrite_and_flag() {
+    let first = snaps("72.00", "69.00", "62.10");
+    let base = settle_all(
+        &plan(
+            &price_rule(OnDrift::Overwrite),
+            &first,
+            &BaseView::default(),
+        ),
+        &BaseView::default(),
+    );
+    // Somebody edits the shop directly; the ERP also moves: still drift,
+    // because the shop differs from what was agreed.
+    let edited = snaps("75.00", "70.00", "64.80");
+    let p = plan(&price_rule(OnDrift::Overwrite), &edited, &base);
+    assert_eq!(
+        change_lines(&p),
+        vec![
+            r#"{"target":"outlet","sku":"KREM-50","field":"price.regular","from":"64.80","to":"67.50","base":"64.80","reason":"truth","source":"erp","rule":"fields.price.regular"}"#,
+            r#"{"target":"shop","sku":"KREM-50","field":"price.regular","from":"70.00","to":"75.00","base":"72.00","reason":"drift","source":"erp","rule":"fields.price.regular","remote":{"id":41}}"#,
+        ]
+    );
+    assert_eq!(p.summary.drift, 1);
+
+    let flagged = plan(&price_rule(OnDrift::Flag), &edited, &base);
+    assert_eq!(
+        flagged.changes.len(),
+        1,
+        "only the outlet: {:?}",
+        flagged.changes
+    );
+    assert_eq!(flagged.summary.drift, 1);
+    assert_eq!(
+        serde_json::to_string(&flagged.flagged_drift).unwrap(),
+        r#"[{"target":"shop","sku":"KREM-50","field":"price.regular","value":"70.00","base":"72.00","desired":"75.00","rule":"fields.price.regular"}]"#
+    );
+}
+
+#[test]
+fn truth_missing_source_or_target_writes_nothing() {
+    let rules = vec![
+        truth(
+            PRICE,
+            "erp",
+            &[("shop", Transform::default())],
+            OnDrift::Overwrite,
+        ),
+        truth(
+            STOCK,
+            "erp",
+            &[("shop", Transform::default())],
+            OnDrift::Overwrite,
+        ),
+    ];
+    let s = vec![
+        // B: the ERP has no price cell; C: the shop does not manage stock.
+        Snapshot::new(
+            "erp",
+            vec![
+                rec("B", &[(STOCK, qty(5))]),
+                rec("C", &[(PRICE, money("2.00")), (STOCK, qty(9))]),
+                rec("ONLY-ERP", &[(PRICE, money("1"))]),
+            ],
+        ),
+        Snapshot::new(
+            "shop",
+            vec![
+                rec("B", &[(PRICE, money("3.00")), (STOCK, qty(5))]),
+                rec("C", &[(PRICE, money("2.00"))]),
+            ],
+        ),
+    ];
+    let p = plan(&rules, &s, &BaseView::default());
+    assert!(p.changes.is_empty(), "{:?}", p.changes);
+    assert_eq!(p.summary.unmatched, 1);
+    assert_eq!(p.unmatched[0].sku.as_str(), "ONLY-ERP");
+}
+
+#[test]
+fn merge_first_run_seeds_then_relative_deltas_conserve_sales() {
+    let rules = vec![merge(STOCK, &["shop", "outlet"], Seed::From("erp".into()))];
+    let s = |shop: i64, outlet: i64| {
+        vec![
+            Snapshot::new("erp", vec![rec("A", &[(STOCK, qty(10))])]),
+            Snapshot::new("shop", vec![rec("A", &[(STOCK, qty(shop))])]),
+            Snapshot::new("outlet", vec![rec("A", &[(STOCK, qty(outlet))])]),
+        ]
+    };
+    let p = plan(&rules, &s(7, 10), &BaseView::default());
+    assert_eq!(
+        change_lines(&p),
+        vec![
+            r#"{"target":"shop","sku":"A","field":"stock.quantity","from":7,"to":10,"base":null,"reason":"merge","source":null,"rule":"fields.stock.quantity"}"#
+        ]
+    );
+    assert_eq!(p.state[0].pool, Some(10));
+    let base = settle_all(&p, &BaseView::default());
+    // Both stores sell two units: both end at 6, as relative writes.
+    let p = plan(&rules, &s(8, 8), &base);
+    assert_eq!(
+        change_lines(&p),
+        vec![
+            r#"{"target":"outlet","sku":"A","field":"stock.quantity","from":8,"to":6,"base":10,"reason":"merge","source":null,"rule":"fields.stock.quantity","delta":-2}"#,
+            r#"{"target":"shop","sku":"A","field":"stock.quantity","from":8,"to":6,"base":10,"reason":"merge","source":null,"rule":"fields.stock.quantity","delta":-2}"#,
+        ]
+    );
+    assert_eq!(p.state[0].pool, Some(6));
+    // The outlet write fails: its sale stays counted once, and the next run
+    // writes it again.
+    let updates = skusync_engine::settle(&p, |_, c| {
+        if c.target.as_str() == "outlet" {
+            skusync_engine::Outcome::Failed
+        } else {
+            skusync_engine::Outcome::Confirmed
+        }
+    });
+    let mut base2 = base.clone();
+    base2.apply_updates(&updates, "t", "r2");
+    let p = plan(&rules, &s(6, 8), &base2);
+    assert_eq!(
+        change_lines(&p),
+        vec![
+            r#"{"target":"outlet","sku":"A","field":"stock.quantity","from":8,"to":6,"base":8,"reason":"merge","source":null,"rule":"fields.stock.quantity","delta":-2}"#
+        ]
+    );
+}
+
+#[test]
+fn merge_side_joining_later_gets_an_absolute_write_and_missing_side_is_left_alone() {
+    let rules = vec![merge(STOCK, &["shop", "outlet", "b2b"], Seed::Min)];
+    let s1 = vec![
+        Snapshot::new("shop", vec![rec("A", &[(STOCK, qty(5))])]),
+        Snapshot::new("outlet", vec![rec("A", &[(STOCK, qty(7))])]),
+    ];
+    let p = plan(&rules, &s1, &BaseView::default());
+    assert_eq!(p.changes.len(), 1);
+    assert_eq!(p.changes[0].to, Some(qty(5)));
+    let base = settle_all(&p, &BaseView::default());
+    // The outlet disappears (missing, never zero), the shop sells one, and
+    // b2b appears with 40.
+    let s2 = vec![
+        Snapshot::new("shop", vec![rec("A", &[(STOCK, qty(4))])]),
+        Snapshot::new("b2b", vec![rec("A", &[(STOCK, qty(40))])]),
+    ];
+    let p = plan(&rules, &s2, &base);
+    assert_eq!(
+        change_lines(&p),
+        vec![
+            r#"{"target":"b2b","sku":"A","field":"stock.quantity","from":40,"to":4,"base":null,"reason":"merge","source":null,"rule":"fields.stock.quantity"}"#
+        ]
+    );
+}
+
+#[test]
+fn newest_propagates_the_changed_side_and_reports_conflicts() {
+    let rules = vec![newest(NAME, &["shop", "outlet"], &[])];
+    let s = |a: &str, b: &str| {
+        vec![
+            Snapshot::new("shop", vec![rec("A", &[(NAME, text(a))])]),
+            Snapshot::new("outlet", vec![rec("A", &[(NAME, text(b))])]),
+        ]
+    };
+    // No base, sides disagree: a conflict.
+    let p = plan(&rules, &s("Tee", "T-shirt"), &BaseView::default());
+    assert!(p.changes.is_empty());
+    assert_eq!(
+        serde_json::to_string(&p.conflicts).unwrap(),
+        r#"[{"sku":"A","field":"name","values":{"outlet":"T-shirt","shop":"Tee"},"reason":"no base and sides disagree"}]"#
+    );
+    // No base, sides agree: recorded as agreed.
+    let p = plan(&rules, &s("Tee", "Tee"), &BaseView::default());
+    assert!(p.changes.is_empty() && p.conflicts.is_empty());
+    let base = settle_all(&p, &BaseView::default());
+    // One side changed: it propagates.
+    let p = plan(&rules, &s("Tee", "Tee shirt"), &base);
+    assert_eq!(
+        change_lines(&p),
+        vec![
+            r#"{"target":"shop","sku":"A","field":"name","from":"Tee","to":"Tee shirt","base":"Tee","reason":"newest","source":"outlet","rule":"fields.name"}"#
+        ]
+    );
+    let base2 = settle_all(&p, &base);
+    assert!(
+        plan(&rules, &s("Tee shirt", "Tee shirt"), &base2)
+            .changes
+            .is_empty()
+    );
+    // Both changed differently: conflict, unless prefer names a winner.
+    let p = plan(&rules, &s("Shirt", "Tee!"), &base2);
+    assert_eq!(p.conflicts.len(), 1);
+    assert_eq!(p.conflicts[0].reason, "both changed");
+    let preferring = vec![newest(NAME, &["shop", "outlet"], &["outlet", "shop"])];
+    let p = plan(&preferring, &s("Shirt", "Tee!"), &base2);
+    assert!(p.conflicts.is_empty());
+    assert_eq!(
+        change_lines(&p),
+        vec![
+            r#"{"target":"shop","sku":"A","field":"name","from":"Shirt","to":"Tee!","base":"Tee shirt","reason":"newest","source":"outlet","rule":"fields.name"}"#
+        ]
+    );
+}
+
+#[test]
+fn identity_problems_are_never_written() {
+    let rules = vec![truth(
+        PRICE,
+        "erp",
+        &[("shop", Transform::default())],
+        OnDrift::Overwrite,
+    )];
+    let s = vec![
+        Snapshot::new("erp", vec![rec("A", &[(PRICE, money("1"))])]),
+        Snapshot::new(
+            "shop",
+            vec![
+                rec("A", &[(PRICE, money("2"))]).with_remote(1, None),
+                rec("A", &[(PRICE, money("3"))]).with_remote(2, None),
+            ],
+        ),
+    ];
+    let p = plan(&rules, &s, &BaseView::default());
+    assert!(p.changes.is_empty());
+    assert_eq!(
+        serde_json::to_string(&p.identity).unwrap(),
+        r#"[{"source":"shop","sku":"A","problem":"duplicate","ids":[1,2]}]"#
+    );
+}
+
+#[test]
+fn guards_measure_changes_and_price_moves() {
+    let rules = price_rule(OnDrift::Overwrite);
+    let guards = Guards {
+        max_changes: Some(Limit::Percent("20".parse().unwrap())),
+        max_price_change: Some("50".parse().unwrap()),
+    };
+    let p = plan_with(
+        &rules,
+        &guards,
+        &snaps("72.00", "36.00", "64.80"),
+        &BaseView::default(),
+    );
+    assert_eq!(
+        serde_json::to_string(&p.guards).unwrap(),
+        r#"[{"name":"max_changes","limit":"20%","value":"100%","tripped":true},{"name":"max_price_change","limit":"50%","value":"100%","tripped":true}]"#
+    );
+    let guards = Guards {
+        max_changes: Some(Limit::Absolute(1)),
+        max_price_change: Some("50".parse().unwrap()),
+    };
+    let p = plan_with(
+        &rules,
+        &guards,
+        &snaps("72.00", "69.00", "64.80"),
+        &BaseView::default(),
+    );
+    assert_eq!(
+        serde_json::to_string(&p.guards).unwrap(),
+        r#"[{"name":"max_changes","limit":"1","value":"1","tripped":false},{"name":"max_price_change","limit":"50%","value":"4.3%","tripped":false}]"#
+    );
+}
