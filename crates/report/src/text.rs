@@ -313,10 +313,10 @@ fn values(c: &ChangeView, p: &Paint) -> String {
     s
 }
 
-/// `truth from erp`, `merge (Δ -3, base 12)`, `DRIFT from erp (base …)`.
+/// `truth from erp`, `merge (Δ -3, base 12)`, `DRIFT corrected from erp (base …)`.
 fn why(c: &ChangeView, p: &Paint) -> String {
     let mut s = if c.drift {
-        p.warn("DRIFT")
+        p.warn("DRIFT corrected")
     } else {
         c.reason.to_string()
     };
