@@ -455,14 +455,13 @@ fn check_oauth_signature(
     req: &AuthRequest<'_>,
     params: &PhpArray,
 ) -> Result<(), AuthError> {
-    let base_uri = rawurlencode(&home_url_for(req));
     // `rawurldecode( str_replace( ' ', '+', $params['oauth_signature'] ) )`
     let consumer_signature = params
         .string("oauth_signature")
         .map(|sig| rawurldecode(&sig.replace(' ', "+")));
     let mut unsigned = params.clone();
     unsigned.remove("oauth_signature");
-    let string_to_sign = string_to_sign(&req.method.to_ascii_uppercase(), &base_uri, &unsigned);
+    let string_to_sign = oauth_string_to_sign(req, &unsigned);
     // The method is read after normalisation, i.e. rawurlencoded.
     let method = unsigned
         .string("oauth_signature_method")
@@ -475,6 +474,13 @@ fn check_oauth_signature(
             "Invalid signature - provided signature does not match.",
         )),
     }
+}
+
+/// The string to sign for a request whose parameters (without
+/// `oauth_signature`) are `unsigned`.
+fn oauth_string_to_sign(req: &AuthRequest<'_>, unsigned: &PhpArray) -> String {
+    let base_uri = rawurlencode(&home_url_for(req));
+    string_to_sign(&req.method.to_ascii_uppercase(), &base_uri, unsigned)
 }
 
 /// `get_home_url( null, $request_path, is_ssl() ? 'https' : 'http' )` for a
@@ -1033,4 +1039,593 @@ fn php_lt(s: &str, n: i64) -> bool {
 
 fn php_gt(s: &str, n: i64) -> bool {
     php_cmp(s, n).is_gt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+    const CK: &str = "ck_0123456789abcdef";
+    const CS: &str = "cs_fedcba9876543210";
+    const PATH: &str = "/wp-json/wc/v3/products";
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn key(ck: &str, cs: &str, permissions: Permissions) -> ApiKey {
+        ApiKey {
+            consumer_key: ck.to_owned(),
+            consumer_secret: cs.to_owned(),
+            permissions,
+        }
+    }
+
+    fn authenticator() -> Authenticator {
+        Authenticator::new(vec![
+            key(CK, CS, Permissions::ReadWrite),
+            key("ck_read", "cs_read", Permissions::Read),
+            key("ck_write", "cs_write", Permissions::Write),
+        ])
+    }
+
+    fn request<'a>(
+        method: &'a str,
+        https: bool,
+        path: &'a str,
+        query: &'a [(String, String)],
+        authorization: Option<&'a str>,
+    ) -> AuthRequest<'a> {
+        AuthRequest {
+            method,
+            https,
+            host: "127.0.0.1:8080",
+            path,
+            query,
+            form: &[],
+            authorization,
+        }
+    }
+
+    /// The string to sign for `req`, computed the way the verifier does.
+    fn verifier_base_string(req: &AuthRequest<'_>) -> String {
+        let mut attempt = Attempt::default();
+        let params = oauth_parameters(PhpArray::from_pairs(req.query), req, &mut attempt);
+        let mut params = params.expect("the request carries every oauth parameter");
+        params.remove("oauth_signature");
+        oauth_string_to_sign(req, &params)
+    }
+
+    /// An independent one-legged signer, RFC 5849 style (sorted by encoded
+    /// key), enough for ASCII parameters without duplicates.
+    fn rfc_sign(
+        method: &str,
+        url: &str,
+        params: &[(String, String)],
+        secret: &str,
+        alg: SignatureMethod,
+    ) -> String {
+        let enc = |s: &str| utf8_percent_encode(s, RFC3986_TEST).to_string();
+        let mut encoded: Vec<(String, String)> =
+            params.iter().map(|(k, v)| (enc(k), enc(v))).collect();
+        encoded.sort();
+        let normalized = encoded
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&");
+        let base = format!("{method}&{}&{}", enc(url), enc(&normalized));
+        alg.sign(&base, &format!("{}&", enc(secret)))
+    }
+
+    const RFC3986_TEST: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+
+    /// The oauth params for a GET signed at `ts` with `nonce`, plus the
+    /// request's own query, ready to send as a query string.
+    fn signed_query(
+        https: bool,
+        extra: &[(&str, &str)],
+        ck: &str,
+        cs: &str,
+        alg: &str,
+        ts: i64,
+        nonce: &str,
+    ) -> Vec<(String, String)> {
+        let mut params = pairs(extra);
+        params.extend(pairs(&[
+            ("oauth_consumer_key", ck),
+            ("oauth_nonce", nonce),
+            ("oauth_signature_method", alg),
+            ("oauth_timestamp", &ts.to_string()),
+        ]));
+        let scheme = if https { "https" } else { "http" };
+        let url = format!("{scheme}://127.0.0.1:8080{PATH}");
+        let method_enum = SignatureMethod::from_param(alg).unwrap_or(SignatureMethod::HmacSha1);
+        let sig = rfc_sign("GET", &url, &params, cs, method_enum);
+        params.push(("oauth_signature".into(), sig));
+        params
+    }
+
+    fn error(message: &str) -> AuthError {
+        AuthError::auth(message)
+    }
+
+    #[test]
+    fn oauth_core_example_base_string_and_signature() {
+        // OAuth Core 1.0 Appendix A.5 (the photos example of RFC 5849 §1.2),
+        // sent with its oauth params in the header.
+        let query = pairs(&[("file", "vacation.jpg"), ("size", "original")]);
+        let header = "OAuth realm=\"Photos\", oauth_consumer_key=\"dpf43f3p2l4k3l03\", \
+            oauth_token=\"nnch734d00sl2jdk\", oauth_signature_method=\"HMAC-SHA1\", \
+            oauth_signature=\"x\", oauth_timestamp=\"1191242096\", \
+            oauth_nonce=\"kllo9940pd9333jh\", oauth_version=\"1.0\"";
+        let mut req = request("GET", false, "/photos", &query, Some(header));
+        req.host = "photos.example.net";
+        let base = verifier_base_string(&req);
+        assert_eq!(
+            base,
+            "GET&http%3A%2F%2Fphotos.example.net%2Fphotos&file%3Dvacation.jpg%26\
+             oauth_consumer_key%3Ddpf43f3p2l4k3l03%26oauth_nonce%3Dkllo9940pd9333jh%26\
+             oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D1191242096%26\
+             oauth_token%3Dnnch734d00sl2jdk%26oauth_version%3D1.0%26size%3Doriginal"
+        );
+        assert_eq!(
+            SignatureMethod::HmacSha1.sign(&base, "kd94hf93k423kf44&pfkkdhi9sl3r4s00"),
+            "tR3+Ty81lMeYAr/Fid0kMTYa/WM="
+        );
+    }
+
+    #[test]
+    fn rfc5849_section_3_4_1_1_request_gets_woocommerce_base_string() {
+        // RFC 5849 §3.4.1.1's request. RFC 5849 signs both `a3` values and
+        // sorts `c%40` before `c2`; WooCommerce's `array_merge` keeps the
+        // body's `a3` only and `uksort` sorts by the raw key (`c2` < `c@`).
+        let query = pairs(&[("b5", "=%3D"), ("a3", "a"), ("c@", ""), ("a2", "r b")]);
+        let form = pairs(&[("c2", ""), ("a3", "2 q")]);
+        let header = "OAuth realm=\"Example\", oauth_consumer_key=\"9djdj82h48djs9d2\", \
+            oauth_token=\"kkk9d7dh3k39sjv7\", oauth_signature_method=\"HMAC-SHA1\", \
+            oauth_timestamp=\"137131201\", oauth_nonce=\"7d8f3e4a\", \
+            oauth_signature=\"bYT5CMsGcbgUdFHObYMEfcx6bsw%3D\"";
+        let mut req = request("POST", false, "/request", &query, Some(header));
+        req.host = "example.com";
+        req.form = &form;
+        assert_eq!(
+            verifier_base_string(&req),
+            "POST&http%3A%2F%2Fexample.com%2Frequest&a2%3Dr%2520b%26a3%3D2%2520q%26\
+             b5%3D%253D%25253D%26c2%3D%26c%2540%3D%26\
+             oauth_consumer_key%3D9djdj82h48djs9d2%26oauth_nonce%3D7d8f3e4a%26\
+             oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D137131201%26\
+             oauth_token%3Dkkk9d7dh3k39sjv7"
+        );
+    }
+
+    #[test]
+    fn woocommerce_base_string_by_hand() {
+        // Hand-computed per class-wc-rest-authentication.php: https home URL,
+        // raw path (its %2C double-encoded), nested key `filter[period]`
+        // encoded as `filter%255Bperiod%255D`, `~` unencoded, query only in
+        // the params.
+        let query = pairs(&[
+            ("sku", "A,B~1"),
+            ("filter[period]", "week"),
+            ("oauth_consumer_key", CK),
+            ("oauth_timestamp", "1700000000"),
+            ("oauth_nonce", "n1"),
+            ("oauth_signature_method", "HMAC-SHA256"),
+            ("oauth_signature", "sig"),
+        ]);
+        let req = request("get", true, "/wp-json/wc/v3/products/a%2Cb", &query, None);
+        assert_eq!(
+            verifier_base_string(&req),
+            "GET&https%3A%2F%2F127.0.0.1%3A8080%2Fwp-json%2Fwc%2Fv3%2Fproducts%2Fa%252Cb&\
+             filter%255Bperiod%255D%3Dweek%26\
+             oauth_consumer_key%3Dck_0123456789abcdef%26oauth_nonce%3Dn1%26\
+             oauth_signature_method%3DHMAC-SHA256%26oauth_timestamp%3D1700000000%26\
+             sku%3DA%252CB~1"
+        );
+    }
+
+    #[test]
+    fn php_request_parsing() {
+        let get = PhpArray::from_pairs(&pairs(&[
+            ("a.b c", "1"),
+            ("x[]", "p"),
+            ("x[]", "q"),
+            ("y[k][ ]", "v"),
+            ("z[open", "w"),
+            ("dup", "first"),
+            ("dup", "last"),
+            ("[nobase]", "ignored"),
+        ]));
+        let keys: Vec<&str> = get.entries.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["a_b_c", "x", "y", "z_open", "dup"]);
+        assert_eq!(get.string("dup"), Some("last"));
+        let Some(PhpValue::Arr(x)) = get.get("x") else {
+            panic!("x[] is an array: {get:?}");
+        };
+        assert_eq!(x.string("0"), Some("p"));
+        assert_eq!(x.string("1"), Some("q"));
+        let Some(PhpValue::Arr(y)) = get.get("y") else {
+            panic!("y is an array: {get:?}");
+        };
+        let Some(PhpValue::Arr(k)) = y.get("k") else {
+            panic!("y[k] is an array: {y:?}");
+        };
+        assert_eq!(k.string("0"), Some("v"));
+        // array_merge renumbers integer keys and lets the body override.
+        let merged = PhpArray::from_pairs(&pairs(&[("0", "g"), ("s", "g")]))
+            .merge(PhpArray::from_pairs(&pairs(&[("0", "p"), ("s", "p")])));
+        assert_eq!(merged.string("0"), Some("g"));
+        assert_eq!(merged.string("1"), Some("p"));
+        assert_eq!(merged.string("s"), Some("p"));
+    }
+
+    #[test]
+    fn oauth_header_parsing_follows_the_regex() {
+        let h = parse_oauth_header(
+            "OAuth realm=\"x\", oauth_nonce=\"a%20b+c\",oauth_timestamp=17, \
+             oauth_signature=\"0\", oauth_Bad=\"y\"",
+        );
+        assert_eq!(h.string("oauth_nonce"), Some("a b c"));
+        assert_eq!(h.string("oauth_timestamp"), Some("17"));
+        assert_eq!(h.string("oauth_signature"), Some(""));
+        assert_eq!(h.entries.len(), 3, "{h:?}");
+        assert!(
+            parse_oauth_header("Bearer oauth_nonce=1")
+                .entries
+                .is_empty()
+        );
+        assert!(parse_oauth_header("oauth oauth_nonce=1").entries.is_empty());
+    }
+
+    #[test]
+    fn oauth_over_http_in_query_and_header_sha1_and_sha256() {
+        let auth = authenticator();
+        for (i, alg) in ["HMAC-SHA1", "HMAC-SHA256"].into_iter().enumerate() {
+            let nonce = format!("q{i}");
+            let query = signed_query(false, &[("per_page", "1")], CK, CS, alg, NOW, &nonce);
+            let req = request("GET", false, PATH, &query, None);
+            assert_eq!(
+                auth.authenticate(&req, NOW),
+                Ok(AuthOutcome::Authenticated {
+                    key_index: 0,
+                    permissions: Permissions::ReadWrite
+                }),
+                "{alg} in the query"
+            );
+            // Same params in the header; only per_page stays in the query.
+            let nonce = format!("h{i}");
+            let signed = signed_query(false, &[("per_page", "1")], CK, CS, alg, NOW, &nonce);
+            let header = format!(
+                "OAuth {}",
+                signed
+                    .iter()
+                    .filter(|(k, _)| k.starts_with("oauth_"))
+                    .map(|(k, v)| format!("{k}=\"{}\"", rawurlencode(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let query = pairs(&[("per_page", "1")]);
+            let req = request("GET", false, PATH, &query, Some(&header));
+            assert!(
+                matches!(
+                    auth.authenticate(&req, NOW),
+                    Ok(AuthOutcome::Authenticated { key_index: 0, .. })
+                ),
+                "{alg} in the header"
+            );
+        }
+    }
+
+    #[test]
+    fn oauth_failures_in_woocommerce_order() {
+        let auth = authenticator();
+        let run = |query: &[(String, String)], now: i64| {
+            auth.authenticate(&request("GET", false, PATH, query, None), now)
+        };
+        let wrong_secret = signed_query(false, &[], CK, "cs_wrong", "HMAC-SHA1", NOW, "n1");
+        assert_eq!(
+            run(&wrong_secret, NOW),
+            Err(error(
+                "Invalid signature - provided signature does not match."
+            ))
+        );
+        let unknown = signed_query(false, &[], "ck_nope", CS, "HMAC-SHA1", NOW, "n2");
+        assert_eq!(run(&unknown, NOW), Err(error("Consumer key is invalid.")));
+        let bad_method = signed_query(false, &[], CK, CS, "PLAINTEXT", NOW, "n3");
+        assert_eq!(
+            run(&bad_method, NOW),
+            Err(error("Invalid signature - signature method is invalid."))
+        );
+        // Key before method: an unknown key with a bad method.
+        let both = signed_query(false, &[], "ck_nope", CS, "RSA-SHA1", NOW, "n4");
+        assert_eq!(run(&both, NOW), Err(error("Consumer key is invalid.")));
+        // Signature before timestamp: an old request with a wrong secret.
+        let old = NOW - OAUTH_WINDOW_SECS - 1;
+        let old_wrong = signed_query(false, &[], CK, "cs_wrong", "HMAC-SHA1", old, "n5");
+        assert_eq!(
+            run(&old_wrong, NOW),
+            Err(error(
+                "Invalid signature - provided signature does not match."
+            ))
+        );
+        let old_ok = signed_query(false, &[], CK, CS, "HMAC-SHA1", old, "n6");
+        assert_eq!(run(&old_ok, NOW), Err(error("Invalid timestamp.")));
+        let future = NOW + OAUTH_WINDOW_SECS + 1;
+        let future_ok = signed_query(false, &[], CK, CS, "HMAC-SHA1", future, "n7");
+        assert_eq!(run(&future_ok, NOW), Err(error("Invalid timestamp.")));
+        // The edges of the window are inside it.
+        let edge = signed_query(
+            false,
+            &[],
+            CK,
+            CS,
+            "HMAC-SHA1",
+            NOW - OAUTH_WINDOW_SECS,
+            "n8",
+        );
+        assert!(run(&edge, NOW).is_ok());
+    }
+
+    #[test]
+    fn nonce_replay_is_refused_per_key() {
+        let auth = authenticator();
+        let query = signed_query(false, &[], CK, CS, "HMAC-SHA1", NOW, "once");
+        let req = request("GET", false, PATH, &query, None);
+        assert!(auth.authenticate(&req, NOW).is_ok());
+        assert_eq!(
+            auth.authenticate(&req, NOW + 10),
+            Err(error("Invalid nonce - nonce has already been used."))
+        );
+        // The same nonce under another key is fine.
+        let other = signed_query(false, &[], "ck_read", "cs_read", "HMAC-SHA1", NOW, "once");
+        assert!(
+            auth.authenticate(&request("GET", false, PATH, &other, None), NOW)
+                .is_ok()
+        );
+        // A failed signature does not burn the nonce.
+        let bad = signed_query(false, &[], CK, "cs_x", "HMAC-SHA1", NOW, "fresh");
+        assert!(
+            auth.authenticate(&request("GET", false, PATH, &bad, None), NOW)
+                .is_err()
+        );
+        let good = signed_query(false, &[], CK, CS, "HMAC-SHA1", NOW, "fresh");
+        assert!(
+            auth.authenticate(&request("GET", false, PATH, &good, None), NOW)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn nonces_expire_after_the_window() {
+        let auth = authenticator();
+        let first = signed_query(false, &[], CK, CS, "HMAC-SHA1", NOW, "old-nonce");
+        assert!(
+            auth.authenticate(&request("GET", false, PATH, &first, None), NOW)
+                .is_ok()
+        );
+        // A later request purges nonces older than the window...
+        let later = NOW + OAUTH_WINDOW_SECS + 60;
+        let purge = signed_query(false, &[], CK, CS, "HMAC-SHA1", later, "other");
+        assert!(
+            auth.authenticate(&request("GET", false, PATH, &purge, None), later)
+                .is_ok()
+        );
+        // ...so the old nonce is accepted again with a fresh timestamp.
+        let reuse = signed_query(false, &[], CK, CS, "HMAC-SHA1", later, "old-nonce");
+        assert!(
+            auth.authenticate(&request("GET", false, PATH, &reuse, None), later)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn missing_oauth_parameters() {
+        let auth = authenticator();
+        let one = pairs(&[
+            ("oauth_consumer_key", CK),
+            ("oauth_timestamp", "1700000000"),
+            ("oauth_signature", "x"),
+            ("oauth_signature_method", "HMAC-SHA1"),
+        ]);
+        let err = auth
+            .authenticate(&request("GET", false, PATH, &one, None), NOW)
+            .expect_err("nonce missing");
+        assert_eq!(err.code, MISSING_PARAMETER);
+        assert_eq!(err.message, "Missing OAuth parameter oauth_nonce");
+        assert_eq!(err.status, 401);
+        // "0" is empty() in PHP.
+        let two = pairs(&[("oauth_consumer_key", CK), ("oauth_nonce", "0")]);
+        let err = auth
+            .authenticate(&request("GET", false, PATH, &two, None), NOW)
+            .expect_err("three missing");
+        assert_eq!(
+            err.message,
+            "Missing OAuth parameters oauth_timestamp, oauth_nonce, oauth_signature, oauth_signature_method"
+        );
+        // None at all: anonymous.
+        let none = pairs(&[("per_page", "1"), ("oauth_version", "1.0")]);
+        assert_eq!(
+            auth.authenticate(&request("GET", false, PATH, &none, None), NOW),
+            Ok(AuthOutcome::Anonymous)
+        );
+    }
+
+    #[test]
+    fn basic_and_query_keys() {
+        let auth = authenticator();
+        let basic = |ck: &str, cs: &str| {
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{ck}:{cs}"))
+            )
+        };
+        let ok = basic(CK, CS);
+        let wrong = basic(CK, "cs_wrong");
+        let unknown = basic("ck_nope", CS);
+        let none: Vec<(String, String)> = Vec::new();
+        let rw = Ok(AuthOutcome::Authenticated {
+            key_index: 0,
+            permissions: Permissions::ReadWrite,
+        });
+        // Over plain HTTP Basic is ignored: anonymous, whatever the secret.
+        for header in [&ok, &wrong] {
+            let req = request("GET", false, PATH, &none, Some(header));
+            assert_eq!(auth.authenticate(&req, NOW), Ok(AuthOutcome::Anonymous));
+        }
+        let q_ok = pairs(&[("consumer_key", CK), ("consumer_secret", CS)]);
+        let req = request("GET", false, PATH, &q_ok, None);
+        assert_eq!(auth.authenticate(&req, NOW), Ok(AuthOutcome::Anonymous));
+        // Over HTTPS.
+        let req = request("GET", true, PATH, &none, Some(&ok));
+        assert_eq!(auth.authenticate(&req, NOW), rw);
+        let req = request("GET", true, PATH, &q_ok, None);
+        assert_eq!(auth.authenticate(&req, NOW), rw);
+        let req = request("GET", true, PATH, &none, Some(&unknown));
+        assert_eq!(auth.authenticate(&req, NOW), Ok(AuthOutcome::Anonymous));
+        let req = request("GET", true, PATH, &none, Some(&wrong));
+        assert_eq!(
+            auth.authenticate(&req, NOW),
+            Err(error("Consumer secret is invalid."))
+        );
+        // Query keys come first: a wrong query secret fails even with good Basic.
+        let q_wrong = pairs(&[("consumer_key", CK), ("consumer_secret", "cs_wrong")]);
+        let req = request("GET", true, PATH, &q_wrong, Some(&ok));
+        assert_eq!(
+            auth.authenticate(&req, NOW),
+            Err(error("Consumer secret is invalid."))
+        );
+        // A query key without its secret falls back to Basic.
+        let q_half = pairs(&[("consumer_key", CK)]);
+        let req = request("GET", true, PATH, &q_half, Some(&ok));
+        assert_eq!(auth.authenticate(&req, NOW), rw);
+        // Malformed Basic (no colon) gives no credentials.
+        let no_colon = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(CK)
+        );
+        let req = request("GET", true, PATH, &none, Some(&no_colon));
+        assert_eq!(auth.authenticate(&req, NOW), Ok(AuthOutcome::Anonymous));
+    }
+
+    #[test]
+    fn oauth_runs_after_basic_fails_and_basic_errors_stick() {
+        let auth = authenticator();
+        // Unknown Basic key, then valid OAuth (https base URI): authenticated.
+        let signed = signed_query(true, &[], CK, CS, "HMAC-SHA256", NOW, "after-basic");
+        let req = request("GET", true, PATH, &signed, None);
+        assert!(matches!(
+            auth.authenticate(&req, NOW),
+            Ok(AuthOutcome::Authenticated { key_index: 0, .. })
+        ));
+        // Wrong Basic secret, then valid OAuth: the Basic error stays.
+        let mut with_bad_keys = signed_query(true, &[], CK, CS, "HMAC-SHA1", NOW, "sticky");
+        let mut params = with_bad_keys.clone();
+        params.retain(|(k, _)| k != "oauth_signature");
+        params.extend(pairs(&[
+            ("consumer_key", CK),
+            ("consumer_secret", "cs_bad"),
+        ]));
+        let url = format!("https://127.0.0.1:8080{PATH}");
+        let sig = rfc_sign("GET", &url, &params, CS, SignatureMethod::HmacSha1);
+        params.push(("oauth_signature".into(), sig));
+        with_bad_keys = params;
+        let req = request("GET", true, PATH, &with_bad_keys, None);
+        assert_eq!(
+            auth.authenticate(&req, NOW),
+            Err(error("Consumer secret is invalid."))
+        );
+    }
+
+    #[test]
+    fn routes_outside_wc_namespaces_are_not_authenticated() {
+        let auth = authenticator();
+        let bad = pairs(&[("oauth_consumer_key", "ck_nope")]);
+        for path in ["/wp-json/", "/wp-json/wp/v2/posts", "/other"] {
+            let req = request("GET", false, path, &bad, None);
+            assert_eq!(
+                auth.authenticate(&req, NOW),
+                Ok(AuthOutcome::Anonymous),
+                "{path}"
+            );
+        }
+        for path in [
+            "/wp-json/wc/v3/nope",
+            "/wp-json/wc-analytics/x",
+            "/index.php/wp-json/wc/v3/products",
+        ] {
+            let req = request("GET", false, path, &bad, None);
+            assert!(auth.authenticate(&req, NOW).is_err(), "{path}");
+        }
+        let routed = pairs(&[
+            ("rest_route", "/wc/v3/products"),
+            ("oauth_consumer_key", "ck_nope"),
+        ]);
+        let req = request("GET", false, "/", &routed, None);
+        assert!(auth.authenticate(&req, NOW).is_err());
+    }
+
+    #[test]
+    fn scope_check() {
+        let auth = authenticator();
+        let outcome = |index: usize| AuthOutcome::Authenticated {
+            key_index: index,
+            permissions: auth.keys()[index].permissions,
+        };
+        let (rw, read, write) = (outcome(0), outcome(1), outcome(2));
+        for method in ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] {
+            assert_eq!(auth.check_scope(&rw, method), Ok(()), "{method}");
+            assert_eq!(auth.check_scope(&AuthOutcome::Anonymous, method), Ok(()));
+        }
+        let no_write = Err(error(
+            "The API key provided does not have write permissions.",
+        ));
+        let no_read = Err(error(
+            "The API key provided does not have read permissions.",
+        ));
+        for method in ["POST", "PUT", "PATCH", "DELETE", "put"] {
+            assert_eq!(auth.check_scope(&read, method), no_write, "{method}");
+            assert_eq!(auth.check_scope(&write, method), Ok(()), "{method}");
+        }
+        for method in ["GET", "HEAD"] {
+            assert_eq!(auth.check_scope(&write, method), no_read, "{method}");
+            assert_eq!(auth.check_scope(&read, method), Ok(()), "{method}");
+        }
+        assert_eq!(auth.check_scope(&read, "OPTIONS"), Ok(()));
+        assert_eq!(auth.check_scope(&write, "OPTIONS"), Ok(()));
+        assert_eq!(
+            auth.check_scope(&rw, "PROPFIND"),
+            Err(error("Unknown request method."))
+        );
+    }
+
+    #[test]
+    fn php_comparisons_and_encodings() {
+        assert!(php_lt("100", 200));
+        assert!(php_gt(" 300 ", 200));
+        assert!(php_lt("1e2", 200));
+        // Non-numeric: compared as strings with the number's digits.
+        assert!(php_gt("abc", 1_700_000_900));
+        assert!(!php_lt("abc", 1_699_999_100));
+        assert!(php_lt("12abc", 1_699_999_100));
+        assert_eq!(rawurlencode("a b+~*'"), "a%20b%2B~%2A%27");
+        assert_eq!(urldecode("a+b%2B"), "a b+");
+        assert_eq!(rawurldecode("a+b%2B"), "a+b+");
+        assert_eq!(sanitize_text_field("  ck_1\t\n%41 "), "ck_1");
+        assert_eq!(addslashes("a'b\"c\\"), "a\\'b\\\"c\\\\");
+    }
+
+    #[test]
+    fn debug_output_hides_credentials() {
+        let debug = format!("{:?}", authenticator().keys()[0]);
+        assert!(!debug.contains(CK) && !debug.contains(CS), "{debug}");
+        assert!(debug.contains("ReadWrite"));
+    }
 }
