@@ -1,0 +1,395 @@
+//! skusync's state, kept in sled under `state_dir`: what makes two-way sync
+//! loop-free and an apply safe to resume.
+//!
+//! - **Base values**: per (target, canonical SKU, field) the last agreed
+//!   value, its version (bumped at each agreement), the time and the run
+//!   that recorded it; and the **merge pools** of `merge: delta` fields.
+//!   [`StateStore::load_base`] hands the engine a plain [`BaseView`];
+//!   [`StateStore::record`] writes a run's [`StateUpdate`]s in one atomic
+//!   batch.
+//! - **Watermarks**: opaque strings per (source, name) that adapters keep
+//!   between runs (an incremental-read watermark, a CSV drop memory).
+//! - **Journal**: each run's batches, recorded *before* they are sent, with
+//!   every item's marker `RUN:BATCH:ITEM`, then their outcomes; the plan the
+//!   run applies, so a crashed run can be settled. See [`journal`].
+//! - **History**: one [`RunRecord`] per run.
+//!
+//! The one design choice a reader must know: one process at a time holds
+//! the database (sled's file lock). A second process gets
+//! [`StateError::Locked`] naming the `state_dir`, never a half-shared
+//! database. Every stored value starts with a format byte; an unknown one
+//! is refused, not guessed. Secrets are never stored: nothing here takes
+//! one.
+//!
+//! # Layout
+//! - [`StateStore`]: open, base, pools, watermarks, forget, flush.
+//! - [`journal`]: run ids, markers, batches, outcomes, history.
+//! - `codec`: key and value encodings.
+#![warn(missing_docs)]
+
+mod codec;
+pub mod journal;
+
+pub use journal::{
+    ItemOutcome, JournalBatch, JournalItem, RunId, RunRecord, RunStatus, RunSummary, marker,
+};
+
+use serde::{Deserialize, Serialize};
+use skusync_model::{BaseEntry, BaseView, FieldName, Sku, SourceId, StateUpdate, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// What can go wrong with the state store.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// Another process (another `skusync run`, `serve` or `apply`) holds
+    /// the database.
+    #[error(
+        "the state in {dir} is locked by another skusync process (a run, apply or serve in progress); wait for it to finish or stop it"
+    )]
+    Locked {
+        /// The state directory.
+        dir: PathBuf,
+    },
+    /// sled could not open the database.
+    #[error("cannot open the state in {dir}: {source}")]
+    Open {
+        /// The state directory.
+        dir: PathBuf,
+        /// sled's error.
+        source: sled::Error,
+    },
+    /// A read or write failed.
+    #[error("state database error in {dir}: {source}")]
+    Db {
+        /// The state directory.
+        dir: PathBuf,
+        /// sled's error.
+        source: sled::Error,
+    },
+    /// A stored value or key cannot be read.
+    #[error("corrupt state entry {key} in {tree}: {reason}")]
+    Corrupt {
+        /// The tree (`base`, `journal`, …).
+        tree: &'static str,
+        /// The key, with `/` between its parts.
+        key: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A value written by a newer (or unknown) format.
+    #[error(
+        "state entry {key} in {tree} has format {found}, this skusync reads format {}; upgrade skusync",
+        codec::FORMAT
+    )]
+    UnsupportedFormat {
+        /// The tree.
+        tree: &'static str,
+        /// The key.
+        key: String,
+        /// The format byte found.
+        found: u8,
+    },
+    /// A key part (SKU, source, run id) holds a NUL byte.
+    #[error("`{part}` cannot be stored: it contains a NUL byte")]
+    BadKey {
+        /// The offending part, escaped.
+        part: String,
+    },
+    /// A value could not be encoded.
+    #[error("cannot encode a state value: {reason}")]
+    Encode {
+        /// Why.
+        reason: String,
+    },
+    /// A run id with characters that would break write markers.
+    #[error("`{0}` is not a valid run id (use letters, digits, `-`, `_` and `.`)")]
+    BadRunId(String),
+    /// No journal for this run.
+    #[error("no run `{0}` in the journal")]
+    UnknownRun(String),
+}
+
+/// The stored form of a base entry (after the format byte).
+#[derive(Serialize, Deserialize)]
+struct StoredBase {
+    value: serde_json::Value,
+    version: u64,
+    at: String,
+    run: String,
+}
+
+/// The stored form of a pool.
+#[derive(Serialize, Deserialize)]
+struct StoredPool {
+    pool: i64,
+    at: String,
+    run: String,
+}
+
+const BASE: &str = "base";
+const WATERMARKS: &str = "watermarks";
+
+/// The state database of one `state_dir`.
+pub struct StateStore {
+    dir: PathBuf,
+    db: sled::Db,
+    base: sled::Tree,
+    watermarks: sled::Tree,
+    journal: sled::Tree,
+    runs: sled::Tree,
+}
+
+impl std::fmt::Debug for StateStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateStore")
+            .field("dir", &self.dir)
+            .finish()
+    }
+}
+
+/// Something [`StateStore::forget_source`] / [`StateStore::forget_sku`] removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Forgotten {
+    /// Base entries removed.
+    pub base: u64,
+    /// Pools removed.
+    pub pools: u64,
+    /// Watermarks removed.
+    pub watermarks: u64,
+}
+
+impl StateStore {
+    /// Opens (or creates) the state under `dir`, in sled's low-space mode.
+    /// Fails with [`StateError::Locked`] when another process holds it.
+    pub fn open(dir: impl AsRef<Path>) -> Result<StateStore, StateError> {
+        let dir = dir.as_ref().to_path_buf();
+        let db = sled::Config::new()
+            .path(&dir)
+            .mode(sled::Mode::LowSpace)
+            .open()
+            .map_err(|source| match &source {
+                sled::Error::Io(e) if e.to_string().contains("could not acquire lock") => {
+                    StateError::Locked { dir: dir.clone() }
+                }
+                _ => StateError::Open {
+                    dir: dir.clone(),
+                    source,
+                },
+            })?;
+        let tree = |name: &str| {
+            db.open_tree(name).map_err(|source| StateError::Open {
+                dir: dir.clone(),
+                source,
+            })
+        };
+        Ok(StateStore {
+            base: tree(BASE)?,
+            watermarks: tree(WATERMARKS)?,
+            journal: tree(journal::JOURNAL)?,
+            runs: tree(journal::RUNS)?,
+            db,
+            dir,
+        })
+    }
+
+    /// The state directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn db_err(&self, source: sled::Error) -> StateError {
+        StateError::Db {
+            dir: self.dir.clone(),
+            source,
+        }
+    }
+
+    /// Every base value and pool.
+    pub fn load_base(&self) -> Result<BaseView, StateError> {
+        let mut view = BaseView::default();
+        for kv in self.base.iter() {
+            let (k, v) = kv.map_err(|e| self.db_err(e))?;
+            self.load_entry(&mut view, &k, &v)?;
+        }
+        Ok(view)
+    }
+
+    /// The base values and pools of the given canonical SKUs only.
+    pub fn load_base_for<'a>(
+        &self,
+        skus: impl IntoIterator<Item = &'a Sku>,
+    ) -> Result<BaseView, StateError> {
+        let mut view = BaseView::default();
+        for sku in skus {
+            for tag in ["b", "p"] {
+                for kv in self.base.scan_prefix(codec::prefix(&[tag, sku.as_str()])?) {
+                    let (k, v) = kv.map_err(|e| self.db_err(e))?;
+                    self.load_entry(&mut view, &k, &v)?;
+                }
+            }
+        }
+        Ok(view)
+    }
+
+    fn load_entry(&self, view: &mut BaseView, k: &[u8], v: &[u8]) -> Result<(), StateError> {
+        let parts = codec::split(BASE, k)?;
+        let corrupt = |reason: String| StateError::Corrupt {
+            tree: BASE,
+            key: parts.join("/"),
+            reason,
+        };
+        let field = |s: &str| s.parse::<FieldName>().map_err(|e| corrupt(e.to_string()));
+        match parts.as_slice() {
+            [tag, sku, f, side] if tag == "b" => {
+                let field = field(f)?;
+                let stored: StoredBase = codec::decode(BASE, k, v)?;
+                let value =
+                    Value::from_json(field, &stored.value).map_err(|e| corrupt(e.to_string()))?;
+                view.insert(
+                    SourceId::new(side.as_str()),
+                    Sku::new(sku.as_str()),
+                    field,
+                    BaseEntry {
+                        value,
+                        version: stored.version,
+                        at: stored.at,
+                        run: stored.run,
+                    },
+                );
+            }
+            [tag, sku, f] if tag == "p" => {
+                let field = field(f)?;
+                let stored: StoredPool = codec::decode(BASE, k, v)?;
+                view.set_pool(Sku::new(sku.as_str()), field, stored.pool);
+            }
+            _ => return Err(corrupt("unknown key shape".into())),
+        }
+        Ok(())
+    }
+
+    /// Records a run's updates in one atomic batch: each base update bumps
+    /// that entry's version by one and stamps `at` and the run.
+    pub fn record(&self, run: &RunId, at: &str, updates: &[StateUpdate]) -> Result<(), StateError> {
+        let mut batch = sled::Batch::default();
+        // Versions bumped within this batch (a key updated twice).
+        let mut versions: HashMap<Vec<u8>, u64> = HashMap::new();
+        for u in updates {
+            match u {
+                StateUpdate::Base {
+                    side,
+                    sku,
+                    field,
+                    value,
+                } => {
+                    let k = codec::key(&["b", sku.as_str(), field.as_str(), side.as_str()])?;
+                    let previous = match versions.get(&k) {
+                        Some(v) => *v,
+                        None => match self.base.get(&k).map_err(|e| self.db_err(e))? {
+                            Some(old) => codec::decode::<StoredBase>(BASE, &k, &old)?.version,
+                            None => 0,
+                        },
+                    };
+                    let stored = StoredBase {
+                        value: serde_json::to_value(value).map_err(|e| StateError::Encode {
+                            reason: e.to_string(),
+                        })?,
+                        version: previous + 1,
+                        at: at.to_string(),
+                        run: run.as_str().to_string(),
+                    };
+                    batch.insert(k.clone(), codec::encode(&stored)?);
+                    versions.insert(k, previous + 1);
+                }
+                StateUpdate::Pool { sku, field, value } => {
+                    let k = codec::key(&["p", sku.as_str(), field.as_str()])?;
+                    let stored = StoredPool {
+                        pool: *value,
+                        at: at.to_string(),
+                        run: run.as_str().to_string(),
+                    };
+                    batch.insert(k, codec::encode(&stored)?);
+                }
+            }
+        }
+        self.base.apply_batch(batch).map_err(|e| self.db_err(e))
+    }
+
+    /// A source's watermark `name` (opaque to the store).
+    pub fn watermark(&self, source: &SourceId, name: &str) -> Result<Option<String>, StateError> {
+        let k = codec::key(&[source.as_str(), name])?;
+        match self.watermarks.get(&k).map_err(|e| self.db_err(e))? {
+            Some(v) => codec::decode(WATERMARKS, &k, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Sets a source's watermark `name`.
+    pub fn set_watermark(
+        &self,
+        source: &SourceId,
+        name: &str,
+        value: &str,
+    ) -> Result<(), StateError> {
+        let k = codec::key(&[source.as_str(), name])?;
+        self.watermarks
+            .insert(k, codec::encode(&value)?)
+            .map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+
+    /// Forgets everything agreed with `source`: its base entries and its
+    /// watermarks (pools are shared by all sides and stay). The next plan
+    /// treats the source as new (first-run rules for it).
+    pub fn forget_source(&self, source: &SourceId) -> Result<Forgotten, StateError> {
+        let mut out = Forgotten::default();
+        let mut batch = sled::Batch::default();
+        for kv in self.base.scan_prefix(b"b\0") {
+            let (k, _) = kv.map_err(|e| self.db_err(e))?;
+            if k.rsplit(|b| *b == 0).next() == Some(source.as_str().as_bytes()) {
+                batch.remove(k);
+                out.base += 1;
+            }
+        }
+        self.base.apply_batch(batch).map_err(|e| self.db_err(e))?;
+        let mut batch = sled::Batch::default();
+        for kv in self
+            .watermarks
+            .scan_prefix(codec::prefix(&[source.as_str()])?)
+        {
+            let (k, _) = kv.map_err(|e| self.db_err(e))?;
+            batch.remove(k);
+            out.watermarks += 1;
+        }
+        self.watermarks
+            .apply_batch(batch)
+            .map_err(|e| self.db_err(e))?;
+        Ok(out)
+    }
+
+    /// Forgets a canonical SKU: its base entries on every side and its
+    /// pools. The next plan treats it as never seen (first run).
+    pub fn forget_sku(&self, sku: &Sku) -> Result<Forgotten, StateError> {
+        let mut out = Forgotten::default();
+        let mut batch = sled::Batch::default();
+        for (tag, count) in [("b", &mut out.base), ("p", &mut out.pools)] {
+            for kv in self.base.scan_prefix(codec::prefix(&[tag, sku.as_str()])?) {
+                let (k, _) = kv.map_err(|e| self.db_err(e))?;
+                batch.remove(k);
+                *count += 1;
+            }
+        }
+        self.base.apply_batch(batch).map_err(|e| self.db_err(e))?;
+        Ok(out)
+    }
+
+    /// Flushes everything to disk (call at the end of a run).
+    pub async fn flush_async(&self) -> Result<usize, StateError> {
+        self.db.flush_async().await.map_err(|e| self.db_err(e))
+    }
+
+    /// Flushes everything to disk, blocking.
+    pub fn flush(&self) -> Result<usize, StateError> {
+        self.db.flush().map_err(|e| self.db_err(e))
+    }
+}
