@@ -23,6 +23,9 @@ pub const MAX_PROBLEMS: usize = 100;
 /// Buffer size of the streaming reader.
 const BUFFER: usize = 64 * 1024;
 
+/// The most bytes looked at for delimiter detection.
+const HEAD_LIMIT: u64 = 1024 * 1024;
+
 /// What parsing one file produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {
@@ -161,12 +164,7 @@ pub(crate) fn detect_delimiter(head: &[u8]) -> Delimiter {
 pub(crate) fn parse(prepared: &Prepared, file_name: &str, input: impl Read) -> io::Result<Parsed> {
     match prepared.encoding {
         Encoding::Utf8 => {
-            let mut buffered = BufReader::with_capacity(BUFFER, input);
-            let head = buffered.fill_buf()?;
-            if head.starts_with(b"\xEF\xBB\xBF") {
-                buffered.consume(3);
-            }
-            parse_buffered(prepared, file_name, buffered)
+            parse_buffered(prepared, file_name, BufReader::with_capacity(BUFFER, input))
         }
         Encoding::Windows1252 | Encoding::Latin1 => {
             let decoder = encoding_rs_io::DecodeReaderBytesBuilder::new()
@@ -219,16 +217,37 @@ fn parse_buffered<R: BufRead>(
     file_name: &str,
     mut input: R,
 ) -> io::Result<Parsed> {
+    // The first line, for the BOM and delimiter detection, then chained back.
+    // Leading blank lines are read too, so detection sees the first real line.
+    let mut head = Vec::new();
+    let line_start = loop {
+        let start = head.len();
+        let n = input
+            .by_ref()
+            .take(HEAD_LIMIT)
+            .read_until(b'\n', &mut head)?;
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            head.drain(..3);
+        }
+        let start = start.min(head.len());
+        let blank = head[start..].iter().all(u8::is_ascii_whitespace);
+        if n == 0 || !blank || head.len() as u64 >= HEAD_LIMIT {
+            break start;
+        }
+    };
     let delimiter = match prepared.delimiter {
         DelimiterSetting::Fixed(d) => d,
-        DelimiterSetting::Auto => detect_delimiter(input.fill_buf()?),
+        DelimiterSetting::Auto => detect_delimiter(&head[line_start..]),
     };
+    // `\n` ends a record (a `\r` before it is stripped from the last cell):
+    // with csv's CRLF terminator, line numbers drift on CRLF files.
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter.byte())
         .has_headers(false)
         .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
         .buffer_capacity(BUFFER)
-        .from_reader(input);
+        .from_reader(io::Cursor::new(head).chain(input));
     let mut problems = Problems {
         kept: Vec::new(),
         total: 0,
@@ -242,21 +261,22 @@ fn parse_buffered<R: BufRead>(
     };
 
     let mut record = csv::ByteRecord::new();
-    let first = read_record(&mut reader, &mut record)?;
+    let mut first = read_record(&mut reader, &mut record)?;
+    while matches!(first, Ok(Some(_))) && is_blank(&record) {
+        first = read_record(&mut reader, &mut record)?;
+    }
     let first = match first {
-        Ok(true) => true,
-        Ok(false) => false,
+        Ok(line) => line,
         Err(message) => {
             problems.push(Problem::file(file_name, ProblemKind::Syntax { message }));
             return invalid(problems, 0);
         }
     };
-    if !first {
+    let Some(header_line) = first else {
         problems.push(Problem::file(file_name, ProblemKind::Empty));
         return invalid(problems, 0);
-    }
+    };
     let width = record.len();
-    let header_line = record.position().map_or(1, |p| p.line());
 
     // Resolve the mapped columns against the header (or by index).
     let header_cells: Vec<String> = match prepared.header {
@@ -361,11 +381,12 @@ fn parse_buffered<R: BufRead>(
 
     // Without a header the first record is already a data row.
     let mut pending_first = prepared.header == Header::Absent;
+    let mut line = header_line;
     loop {
         if !pending_first {
             match read_record(&mut reader, &mut record)? {
-                Ok(true) => {}
-                Ok(false) => break,
+                Ok(Some(l)) => line = l,
+                Ok(None) => break,
                 Err(message) => {
                     problems.push(Problem::file(file_name, ProblemKind::Syntax { message }));
                     return invalid(problems, rows);
@@ -373,11 +394,10 @@ fn parse_buffered<R: BufRead>(
             }
         }
         pending_first = false;
-        if record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
+        if is_blank(&record) {
             continue; // a blank row (`;;;` from spreadsheets): not data
         }
         rows += 1;
-        let line = record.position().map_or(0, |p| p.line());
         if record.len() != width {
             problems.push(Problem::line(
                 file_name,
@@ -392,7 +412,7 @@ fn parse_buffered<R: BufRead>(
         }
         row_problems.clear();
         // The SKU.
-        let sku = match std::str::from_utf8(&record[sku_col.index]) {
+        let sku = match std::str::from_utf8(strip_cr(&record, sku_col.index)) {
             Ok(s) if s.trim().is_empty() => {
                 row_problems.push(Problem::cell(
                     file_name,
@@ -542,18 +562,55 @@ fn parse_buffered<R: BufRead>(
     }
 }
 
-/// Reads the next record: `Ok(Ok(false))` at the end, `Ok(Err(message))`
-/// for malformed CSV, `Err` for I/O errors.
+/// Reads the next record: `Ok(Ok(Some(line)))` with the 1-based line it
+/// starts on, `Ok(Ok(None))` at the end, `Ok(Err(message))` for malformed
+/// CSV, `Err` for I/O errors.
+///
+/// The line is computed here because csv's own record position counts from
+/// before any skipped blank lines: the newlines consumed while reading the
+/// record, minus those inside its cells and its terminator, are the blank
+/// lines before it.
 fn read_record<R: Read>(
     reader: &mut csv::Reader<R>,
     record: &mut csv::ByteRecord,
-) -> io::Result<Result<bool, String>> {
+) -> io::Result<Result<Option<u64>, String>> {
     match reader.read_byte_record(record) {
-        Ok(more) => Ok(Ok(more)),
+        Ok(false) => Ok(Ok(None)),
+        Ok(true) => {
+            let start = record.position().map_or(1, |p| p.line());
+            let after = reader.position().line();
+            let consumed = after.saturating_sub(start);
+            let line = if consumed <= 1 {
+                start
+            } else {
+                let inner = record
+                    .iter()
+                    .map(|c| c.iter().filter(|&&b| b == b'\n').count() as u64)
+                    .sum::<u64>();
+                let terminator = u64::from(!reader.is_done());
+                start + consumed.saturating_sub(inner + terminator)
+            };
+            Ok(Ok(Some(line)))
+        }
         Err(e) => match e.into_kind() {
             csv::ErrorKind::Io(io) => Err(io),
             other => Ok(Err(format!("{other:?}"))),
         },
+    }
+}
+
+/// True for a row of only empty or whitespace cells.
+fn is_blank(record: &csv::ByteRecord) -> bool {
+    record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace))
+}
+
+/// Cell `i` without the `\r` a CRLF line ending leaves on the last cell.
+fn strip_cr(record: &csv::ByteRecord, i: usize) -> &[u8] {
+    let cell = &record[i];
+    if i + 1 == record.len() {
+        cell.strip_suffix(b"\r").unwrap_or(cell)
+    } else {
+        cell
     }
 }
 
@@ -649,6 +706,36 @@ mod tests {
         assert_eq!(detect_delimiter(b"a\tb\tc"), Delimiter::Tab);
         assert_eq!(detect_delimiter(b"a|b"), Delimiter::Pipe);
         assert_eq!(detect_delimiter(b"sku"), Delimiter::Comma);
+    }
+
+    fn origins(data: &[u8]) -> Vec<String> {
+        let config = CsvSourceConfig::new("x", ColumnRef::Name("sku".into()))
+            .column(FieldName::Name, ColumnRef::Name("name".into()));
+        match parse(&Prepared::new(&config), "f.csv", data).unwrap() {
+            Parsed::Valid(p) => p
+                .records
+                .iter()
+                .map(|r| format!("{}={}", r.sku, r.origin.clone().unwrap_or_default()))
+                .collect(),
+            Parsed::Invalid { problems, .. } => panic!("{problems:?}"),
+        }
+    }
+
+    #[test]
+    fn line_numbers_survive_blank_lines_crlf_and_multiline_cells() {
+        let want = ["a=f.csv:3", "b=f.csv:5", "c=f.csv:8", "d=f.csv:9"];
+        let lf = b"\nsku,name\na,x\n\nb,\"two\nlines\"\n\nc,y\nd,z";
+        assert_eq!(origins(lf), want);
+        let crlf = b"\r\nsku,name\r\na,x\r\n\r\nb,\"two\r\nlines\"\r\n\r\nc,y\r\nd,z\r\n";
+        assert_eq!(origins(crlf), want);
+        // The SKU as the last cell of a CRLF line keeps no `\r`.
+        let config = CsvSourceConfig::new("x", ColumnRef::Name("sku".into()));
+        let Ok(Parsed::Valid(p)) =
+            parse(&Prepared::new(&config), "f.csv", &b"n,sku\r\nx,A-1\r\n"[..])
+        else {
+            panic!("valid")
+        };
+        assert_eq!(p.records[0].sku.as_str(), "A-1");
     }
 
     #[test]
