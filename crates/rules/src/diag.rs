@@ -121,7 +121,7 @@ where
     let mut best: Option<(&'a str, f64)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase());
-        let close = score >= 0.8 || strsim::levenshtein(word, c) <= 1;
+        let close = score >= 0.8 || (word.len() > 2 && strsim::levenshtein(word, c) <= 1);
         if close && best.is_none_or(|(_, s)| score > s) {
             best = Some((c, score));
         }

@@ -163,7 +163,7 @@ impl Ctx<'_> {
             let valid: Vec<&str> = table.iter().map(|(w, _)| *w).collect();
             self.err_help(
                 &s.referenced,
-                format!("{key}: `{t}` is not valid here"),
+                format!("{key}: `{t}` is not a valid value"),
                 did_you_mean(t.trim(), &valid, "values"),
             );
         }
