@@ -156,6 +156,9 @@ pub struct Inbox {
     prepared: Prepared,
     pattern: glob::Pattern,
     sleeper: Arc<dyn Sleeper>,
+    /// Test hook run between parsing and the final stamp check.
+    #[cfg(test)]
+    after_parse: Option<Arc<dyn Fn(&Path) + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Inbox {
@@ -188,6 +191,8 @@ impl Inbox {
             config,
             pattern,
             sleeper: Arc::new(ThreadSleeper),
+            #[cfg(test)]
+            after_parse: None,
         })
     }
 
@@ -250,6 +255,10 @@ impl Inbox {
         let handle = File::open(&file).map_err(|e| CsvDropError::io(&file, e))?;
         let parsed =
             parse(&self.prepared, &name, handle).map_err(|e| CsvDropError::io(&file, e))?;
+        #[cfg(test)]
+        if let Some(hook) = &self.after_parse {
+            hook(&file);
+        }
 
         // The file must still be exactly what was found complete.
         match stamp(&file) {
@@ -490,5 +499,41 @@ pub(crate) fn sync_dir(dir: &Path) {
         && let Err(e) = d.sync_all()
     {
         tracing::debug!(dir = %dir.display(), error = %e, "folder sync not supported");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ColumnRef;
+    use std::io::Write;
+
+    #[test]
+    fn a_file_that_changes_while_it_is_parsed_is_thrown_away() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stock.csv");
+        fs::write(&path, "sku,qty\nA,1\nB,2\n").unwrap();
+        // A marker says "complete", yet the writer appends once more.
+        fs::write(dir.path().join("stock.csv.done"), "").unwrap();
+        let mut config = CsvSourceConfig::new(dir.path(), ColumnRef::Name("sku".into()));
+        config.complete = Completeness::Marker(".done".into());
+        let mut inbox = Inbox::new("erp", config).unwrap();
+        inbox.after_parse = Some(Arc::new(|p: &Path| {
+            let mut f = fs::OpenOptions::new().append(true).open(p).unwrap();
+            f.write_all(b"C,3\n").unwrap();
+        }));
+        let outcome = inbox.read(&DropMemory::default()).unwrap();
+        assert_eq!(
+            outcome,
+            ReadOutcome::NoCompleteFile {
+                waiting: vec![path.clone()]
+            }
+        );
+        // Once it stops changing, the whole file is read.
+        inbox.after_parse = None;
+        let ReadOutcome::Accepted { rows, .. } = inbox.read(&DropMemory::default()).unwrap() else {
+            panic!("accepted expected")
+        };
+        assert_eq!(rows, 3);
     }
 }
