@@ -148,6 +148,10 @@ fn stamp(path: &Path) -> io::Result<Stamp> {
     })
 }
 
+/// A test hook called with the file being read.
+#[cfg(test)]
+type Hook = Arc<dyn Fn(&Path) + Send + Sync>;
+
 /// One `kind: csv` source, ready to read.
 #[derive(Clone)]
 pub struct Inbox {
@@ -158,7 +162,7 @@ pub struct Inbox {
     sleeper: Arc<dyn Sleeper>,
     /// Test hook run between parsing and the final stamp check.
     #[cfg(test)]
-    after_parse: Option<Arc<dyn Fn(&Path) + Send + Sync>>,
+    after_parse: Option<Hook>,
 }
 
 impl std::fmt::Debug for Inbox {
