@@ -28,22 +28,31 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
 /// start markup or split a table cell. An underscore inside a word
 /// (`max_changes`) cannot start emphasis in GFM and is left alone.
 pub fn escape(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::with_capacity(s.len());
-    for (i, &c) in chars.iter().enumerate() {
-        let inside_word = |j: Option<usize>| {
-            j.and_then(|j| chars.get(j))
-                .is_some_and(|c| c.is_alphanumeric())
-        };
+    let special = |c: char| {
+        matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&'
+        )
+    };
+    if !s.contains(special) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut prev: Option<char> = None;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         let needs = match c {
-            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '~' | '&' => true,
-            '_' => !(inside_word(i.checked_sub(1)) && inside_word(Some(i + 1))),
-            _ => false,
+            '_' => {
+                let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+                !(word(prev) && word(chars.peek().copied()))
+            }
+            c => special(c),
         };
         if needs {
             out.push('\\');
         }
         out.push(c);
+        prev = Some(c);
     }
     out
 }

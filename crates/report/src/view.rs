@@ -370,7 +370,7 @@ fn change_view(c: &Change) -> ChangeView {
     if c.reason == Reason::Drift {
         notes.push(format!("{} was edited directly", clean(c.target.as_str())));
     }
-    if c.rule != format!("fields.{}", c.field) {
+    if c.rule.strip_prefix("fields.") != Some(c.field.as_str()) {
         notes.push(format!("rule {}", clean(&c.rule)));
     }
     let diff = match (&c.from, &c.to) {

@@ -230,6 +230,37 @@ fn colour_only_adds_escape_codes() {
 }
 
 #[test]
+fn text_coloured_marks_the_same_places() {
+    // Escape bytes made visible (␛) so the snapshot shows where colour goes.
+    let o = RenderOptions {
+        color: ColorMode::Ansi,
+        ..opts()
+    };
+    let out = text(&full_plan(), &o).replace('\u{1b}', "␛");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn text_guards_passed() {
+    let p = plan(json!({
+        "summary": {"matched": 40, "changes": 1, "conflicts": 0, "unmatched": 0, "drift": 0},
+        "changes": [
+            {"target": "shop", "sku": "KREM-50", "field": "stock.manage",
+             "from": false, "to": true, "base": false, "reason": "truth",
+             "source": "erp", "rule": "fields.stock.manage"}
+        ],
+        "guards": [
+            {"name": "max_changes", "limit": "20%", "value": "2.5%", "tripped": false},
+            {"name": "max_price_change", "limit": "50%", "value": "0%", "tripped": false}
+        ]
+    }));
+    let out = text(&p, &opts());
+    assert!(!out.contains("TRIPPED"));
+    assert!(out.trim_end().ends_with("guards passed"));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
 fn markdown_full_plan() {
     insta::assert_snapshot!(render(&full_plan(), Format::Markdown, &opts()).unwrap());
 }
