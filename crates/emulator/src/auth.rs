@@ -208,11 +208,11 @@ impl Authenticator {
     ) -> Result<AuthOutcome, AuthError> {
         // `is_request_to_rest_api`: WooCommerce authenticates its own
         // namespaces only.
-        if !is_wc_route(req) {
+        let get = PhpArray::from_pairs(req.query);
+        if !is_wc_route(req, &get) {
             return Ok(AuthOutcome::Anonymous);
         }
         let mut attempt = Attempt::default();
-        let get = PhpArray::from_pairs(req.query);
         if req.https {
             self.basic(&get, req.authorization, &mut attempt);
         }
@@ -535,9 +535,8 @@ fn join_with_equals_sign(entries: &[(String, PhpValue)], prefix: &str, out: &mut
 
 /// `is_request_to_rest_api`: the route (from `rest_route` or the path after
 /// `/wp-json/`) is in the `wc/` or `wc-` namespace, read raw or decoded.
-fn is_wc_route(req: &AuthRequest<'_>) -> bool {
+fn is_wc_route(req: &AuthRequest<'_>, get: &PhpArray) -> bool {
     let is_wc = |route: &str| route.starts_with("wc/") || route.starts_with("wc-");
-    let get = PhpArray::from_pairs(req.query);
     if let Some(route) = get.string("rest_route") {
         return is_wc(route.trim_matches('/'));
     }
