@@ -293,9 +293,17 @@ pub(crate) fn validate(ctx: &mut Ctx<'_>, w: WireRules) -> Option<RuleSet> {
             "add at least one field rule",
         ),
         Some(f) => {
+            let caps: BTreeMap<String, Caps> = w
+                .sources
+                .iter()
+                .flat_map(|s| s.value.0.iter())
+                .filter_map(|(name, src)| {
+                    Caps::of(src.value.as_ref()?).map(|c| (name.value.clone(), c))
+                })
+                .collect();
             let known = Known {
                 declared: &declared,
-                sources: &sources,
+                caps: &caps,
             };
             for (name, rule) in &f.value.0 {
                 let Ok(field) = FieldName::from_str(&name.value) else {
@@ -306,7 +314,9 @@ pub(crate) fn validate(ctx: &mut Ctx<'_>, w: WireRules) -> Option<RuleSet> {
                     );
                     continue;
                 };
-                if let Some(r) = field_rule(ctx, field, &name.referenced, &rule.value, &rule.referenced, &known) {
+                let empty = WireField::default();
+                let wire = rule.value.as_ref().unwrap_or(&empty);
+                if let Some(r) = field_rule(ctx, field, &name.referenced, wire, &rule.referenced, &known) {
                     fields.push(r);
                 }
             }
@@ -387,8 +397,9 @@ fn present_keys(w: &WireSource) -> Vec<(&'static str, Location)> {
     )
 }
 
-fn source(ctx: &mut Ctx<'_>, id: &str, src: &S<WireSource>) -> Option<SourceSpec> {
-    let w = &src.value;
+fn source(ctx: &mut Ctx<'_>, id: &str, src: &S<Option<WireSource>>) -> Option<SourceSpec> {
+    let empty = WireSource::default();
+    let w = src.value.as_ref().unwrap_or(&empty);
     let Some(kind) = &w.kind else {
         ctx.err_help(
             &src.referenced,
@@ -1179,21 +1190,71 @@ fn match_rules(
     ok.then_some(rules)
 }
 
+/// What a source can do for the field checks, read from its keys even
+/// when some of its other options are invalid (so a bad delimiter does not
+/// hide a missing column).
+pub(crate) struct Caps {
+    all: bool,
+    provides: BTreeSet<FieldName>,
+    writes: BTreeSet<FieldName>,
+}
+
+impl Caps {
+    fn of(w: &WireSource) -> Option<Caps> {
+        let fields = |m: Option<Vec<&S<String>>>| -> BTreeSet<FieldName> {
+            m.into_iter()
+                .flatten()
+                .filter_map(|k| FieldName::from_str(&k.value).ok())
+                .collect()
+        };
+        match w.kind.as_ref()?.value.trim() {
+            "woocommerce" => Some(Caps {
+                all: true,
+                provides: BTreeSet::new(),
+                writes: BTreeSet::new(),
+            }),
+            "csv" => Some(Caps {
+                all: false,
+                provides: fields(
+                    w.columns
+                        .as_ref()
+                        .map(|c| c.value.0.iter().map(|(k, _)| k).collect()),
+                ),
+                writes: fields(
+                    w.export
+                        .as_ref()
+                        .and_then(|e| e.value.columns.as_ref())
+                        .map(|c| c.value.0.iter().map(|(k, _)| k).collect()),
+                ),
+            }),
+            _ => None,
+        }
+    }
+
+    fn provides(&self, field: FieldName) -> bool {
+        self.all || self.provides.contains(&field)
+    }
+
+    fn can_write(&self, field: FieldName) -> bool {
+        self.all || self.writes.contains(&field)
+    }
+}
+
 /// Sources as the field checks see them.
 struct Known<'a> {
     declared: &'a BTreeSet<String>,
-    sources: &'a BTreeMap<SourceId, SourceSpec>,
+    caps: &'a BTreeMap<String, Caps>,
 }
 
 impl Known<'_> {
     /// Checks that `s` names a declared source; `None` (with an error) if
-    /// not. Returns the spec when the source itself was valid.
+    /// not. Returns what the source can do when its kind is known.
     fn source<'k>(
         &'k self,
         ctx: &mut Ctx<'_>,
         s: &S<String>,
         key: &str,
-    ) -> Option<(SourceId, Option<&'k SourceSpec>)> {
+    ) -> Option<(SourceId, Option<&'k Caps>)> {
         let name = s.value.trim();
         if !self.declared.contains(name) {
             let valid: Vec<&str> = self.declared.iter().map(String::as_str).collect();
@@ -1204,9 +1265,7 @@ impl Known<'_> {
             );
             return None;
         }
-        let id = SourceId::new(name);
-        let spec = self.sources.get(&id);
-        Some((id, spec))
+        Some((SourceId::new(name), self.caps.get(name)))
     }
 }
 
@@ -1331,20 +1390,13 @@ fn kind_word(field: FieldName) -> &'static str {
     }
 }
 
-fn cannot_provide(
-    ctx: &mut Ctx<'_>,
-    s: &S<String>,
-    key: &str,
-    field: FieldName,
-    spec: &SourceSpec,
-) {
+fn cannot_provide(ctx: &mut Ctx<'_>, s: &S<String>, key: &str, field: FieldName) {
     let id = s.value.trim();
     ctx.err_help(
         &s.referenced,
         format!("{key}: csv source `{id}` has no column for `{field}`"),
         format!("map it under `sources.{id}.columns`, e.g. `{field}: \"…\"`"),
     );
-    let _ = spec;
 }
 
 fn cannot_write(ctx: &mut Ctx<'_>, loc: &Location, key: &str, id: &str, field: FieldName) {
@@ -1370,7 +1422,7 @@ fn truth(
             if let Some(spec) = spec
                 && !spec.provides(field)
             {
-                cannot_provide(ctx, t, &key, field, spec);
+                cannot_provide(ctx, t, &key, field);
                 ok = false;
             }
             Some(id)
@@ -1463,7 +1515,7 @@ fn sides(
         }
         if let Some(spec) = spec {
             if !spec.provides(field) {
-                cannot_provide(ctx, s, key, field, spec);
+                cannot_provide(ctx, s, key, field);
                 ok = false;
             } else if !spec.can_write(field) {
                 cannot_write(ctx, &s.referenced, key, id.as_str(), field);
@@ -1537,7 +1589,7 @@ fn merge(
                     if let Some(spec) = spec
                         && !spec.provides(field)
                     {
-                        cannot_provide(ctx, s, &key, field, spec);
+                        cannot_provide(ctx, s, &key, field);
                         None
                     } else {
                         Some(Seed::From(id))

@@ -56,10 +56,10 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for SpannedMap<V> {
 pub struct WireRules {
     pub version: Option<S<String>>,
     pub state_dir: Option<S<String>>,
-    pub sources: Option<S<SpannedMap<S<WireSource>>>>,
+    pub sources: Option<S<SpannedMap<S<Option<WireSource>>>>>,
     #[serde(rename = "match")]
     pub match_: Option<S<WireMatch>>,
-    pub fields: Option<S<SpannedMap<S<WireField>>>>,
+    pub fields: Option<S<SpannedMap<S<Option<WireField>>>>>,
     pub guards: Option<S<WireGuards>>,
     pub schedule: Option<S<WireSchedule>>,
 }
@@ -77,8 +77,8 @@ pub enum WireColumn {
     Name(String),
 }
 
-/// One source: the union of the csv and woocommerce keys.
-#[derive(Debug, Deserialize)]
+/// One source (an empty entry reads as `None`): the union of the csv and woocommerce keys.
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireSource {
     pub kind: Option<S<String>>,
@@ -152,7 +152,7 @@ pub struct WireMatch {
 }
 
 /// One entry under `fields:`: the union of every policy's keys.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireField {
     pub truth: Option<S<String>>,

@@ -563,7 +563,9 @@ fields:
          help: options of a csv source: path, pattern, delimiter, decimal_separator, thousands_separator, encoding, header, columns, values, complete, on_invalid, max_skipped, allow_negative_stock, min_rows_ratio, archive, export\n\
          rules.yaml:9:11: sources.shop.kind: `woocomerce` is not a source kind\n  \
          help: did you mean `woocommerce`? valid kinds: `csv`, `woocommerce`\n\
-         2 problems found"
+         rules.yaml:13:16: fields.name.targets: csv source `erp` cannot be written for `name`\n  \
+         help: a csv source is a target only for the fields under `sources.erp.export.columns`; add `name: \"…\"` there\n\
+         3 problems found"
     );
 }
 
