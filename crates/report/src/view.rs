@@ -13,7 +13,7 @@ use crate::diff::{self, Segment};
 use crate::display::{self, clean, count};
 use serde::Serialize;
 use skusync_model::{Change, Plan, Reason, Value, value::same_opt};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The whole report, ready to render.
 #[derive(Debug, Clone, Serialize)]
@@ -272,7 +272,12 @@ impl PlanView {
         let tripped = guards.iter().filter(|g| g.tripped).cloned().collect();
 
         let change_count = plan.changes.len();
-        let sku_count: usize = targets.iter().map(|t| t.skus.len()).sum();
+        let sku_count = plan
+            .changes
+            .iter()
+            .map(|c| c.sku.as_str())
+            .collect::<HashSet<_>>()
+            .len();
         let headline_parts = headline(plan, targets.len(), sku_count);
         PlanView {
             generated_at: clean(&plan.generated_at),
@@ -357,8 +362,12 @@ fn group_changes(changes: &[Change]) -> Vec<TargetView> {
 /// Explains one change.
 fn change_view(c: &Change) -> ChangeView {
     let mut notes = Vec::new();
-    if let Some(d) = c.delta {
-        notes.push(format!("Δ {}", display::signed(d)));
+    match (c.reason, c.delta) {
+        (_, Some(d)) => notes.push(format!("Δ {}", display::signed(d))),
+        // A first run or a side joining the pool: the pool's value is
+        // written as is, not as a relative change.
+        (Reason::Merge, None) => notes.push("absolute write".to_string()),
+        _ => {}
     }
     match &c.base {
         None => notes.push("no base yet".to_string()),
