@@ -382,3 +382,16 @@ fn write_errors_name_the_format() {
         "cannot write the markdown report: pipe closed"
     );
 }
+
+#[test]
+fn the_guide_shows_the_real_text_report() {
+    // docs/reports.md quotes the text report of `full_plan`; keep it true.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/reports.md");
+    let guide = std::fs::read_to_string(path).expect("docs/reports.md exists");
+    let start = guide
+        .find("```\nskusync plan")
+        .expect("the guide has an example")
+        + 4;
+    let end = start + guide[start..].find("```").expect("the example is closed");
+    assert_eq!(&guide[start..end], text(&full_plan(), &opts()));
+}
