@@ -677,7 +677,10 @@ fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
                 ok = false;
                 continue;
             }
-            if !columns.contains_key(&field) && w.columns.is_some() {
+            if w.columns
+                .as_ref()
+                .is_some_and(|c| !c.value.0.iter().any(|(k, _)| k.value == field.as_str()))
+            {
                 ctx.err_help(
                     &k.referenced,
                     format!("{key}: `{field}` has no column in `columns`"),

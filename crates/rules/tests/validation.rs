@@ -618,3 +618,49 @@ fn every_error_at_once() {
     );
     assert!(e.to_string().ends_with("6 problems found"));
 }
+
+#[test]
+fn an_empty_target_entry_is_the_identity() {
+    let rules = parse(&format!(
+        "{BASE}  price.regular:\n    truth: erp\n    targets:\n      shop:\n      outlet: {{ multiply: 2 }}\n"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let skusync_model::Policy::Truth { targets, .. } = &rules.fields[0].policy else {
+        panic!("truth")
+    };
+    assert!(targets[&skusync_model::SourceId::new("shop")].is_identity());
+    assert!(!targets[&skusync_model::SourceId::new("outlet")].is_identity());
+}
+
+#[test]
+fn headerless_files_need_indexes_and_word_maps_need_valid_words() {
+    let text = "version: 1
+sources:
+  erp:
+    kind: csv
+    path: ./drops
+    header: false
+    columns: { sku: 1, stock.status: \"Avail\", stock.quantity: 0 }
+    values:
+      stock.status: { Y: instock, N: sold_out }
+      stock.quantity: { a: b }
+fields:
+  name:
+    truth: erp
+";
+    assert_eq!(
+        errors(text),
+        "rules.yaml:7:38: sources.erp.columns.stock.status: `Avail` is a header name, but `header: false` says the file has no header row\n  \
+         help: give the column's 1-based index instead\n\
+         rules.yaml:7:63: sources.erp.columns.stock.quantity: column 0 does not exist\n  \
+         help: indexes start at 1\n\
+         rules.yaml:9:38: sources.erp.values.stock.status.N: `sold_out` is not a valid stock.status (valid: instock, outofstock, onbackorder)\n\
+         rules.yaml:10:7: sources.erp.values.stock.quantity: `stock.quantity` is not a word field\n  \
+         help: word mappings are for stock.status, stock.backorders, stock.manage and status\n\
+         rules.yaml:13:12: fields.name.truth: csv source `erp` has no column for `name`\n  \
+         help: map it under `sources.erp.columns`, e.g. `name: \"…\"`\n\
+         rules.yaml:13:12: fields.name: `truth` has no `targets`\n  \
+         help: list where the value goes, e.g. `targets: { shop: {} }`\n\
+         6 problems found"
+    );
+}
