@@ -79,7 +79,7 @@ fn write_report(
         "{} generated {} · inputs {}",
         p.heading("skusync plan (dry run)"),
         v.generated_at,
-        p.dim(&v.inputs_digest)
+        p.dim(&short_digest(&v.inputs_digest))
     )?;
     write_parts(out, "", &v.headline_parts, options.width)?;
     for g in &v.tripped {
@@ -287,6 +287,16 @@ fn write_parts(
     writeln!(out, "{line}")
 }
 
+/// The digest cut to `sha256:` and 12 hex digits (the JSON report has it
+/// in full); shorter digests are shown as they are.
+fn short_digest(digest: &str) -> String {
+    const KEEP: usize = "sha256:".len() + 12;
+    match digest.char_indices().nth(KEEP) {
+        Some((cut, _)) => format!("{}…", &digest[..cut]),
+        None => digest.to_string(),
+    }
+}
+
 /// `before → after` (on two lines when too long for one), plus the inline
 /// diff of a text field on its own line.
 fn values(c: &ChangeView, p: &Paint) -> String {
@@ -409,4 +419,19 @@ fn write_wrapped(
         fresh = false;
     }
     writeln!(out, "{line}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_are_shortened_for_the_terminal() {
+        assert_eq!(
+            short_digest("sha256:bb591b38d5f6ea89d06c084c14d37e7dbd694bddf3d86f38b4859815088f7296"),
+            "sha256:bb591b38d5f6…"
+        );
+        assert_eq!(short_digest("sha256:4f2a9c0e"), "sha256:4f2a9c0e");
+        assert_eq!(short_digest(""), "");
+    }
 }
