@@ -1403,6 +1403,22 @@ mod tests {
     }
 
     #[test]
+    fn one_nonce_is_remembered_per_timestamp() {
+        // `$used_nonces[ $timestamp ] = $nonce`: a second request with the
+        // same timestamp replaces the first nonce, which can then be reused.
+        let auth = authenticator();
+        let run = |nonce: &str| {
+            let query = signed_query(false, &[], CK, CS, "HMAC-SHA1", NOW, nonce);
+            auth.authenticate(&request("GET", false, PATH, &query, None), NOW)
+        };
+        assert!(run("first").is_ok());
+        assert!(run("first").is_err());
+        assert!(run("second").is_ok());
+        assert!(run("first").is_ok(), "forgotten once replaced");
+        assert!(run("first").is_err());
+    }
+
+    #[test]
     fn nonces_expire_after_the_window() {
         let auth = authenticator();
         let first = signed_query(false, &[], CK, CS, "HMAC-SHA1", NOW, "old-nonce");
@@ -1422,6 +1438,37 @@ mod tests {
         assert!(
             auth.authenticate(&request("GET", false, PATH, &reuse, None), later)
                 .is_ok()
+        );
+    }
+
+    #[test]
+    fn concurrent_requests_share_one_nonce_store() {
+        let auth = authenticator();
+        let same = signed_query(false, &[], CK, CS, "HMAC-SHA1", NOW, "shared");
+        let accepted = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for t in 0..8 {
+                let (auth, same, accepted) = (&auth, &same, &accepted);
+                scope.spawn(move || {
+                    for i in 0..20 {
+                        let nonce = format!("t{t}-{i}");
+                        // Distinct timestamps: WooCommerce keeps one nonce per timestamp.
+                        let ts = NOW - 1 - (t * 20 + i);
+                        let own = signed_query(false, &[], CK, CS, "HMAC-SHA256", ts, &nonce);
+                        let req = request("GET", false, PATH, &own, None);
+                        assert!(auth.authenticate(&req, NOW).is_ok(), "{nonce}");
+                    }
+                    let req = request("GET", false, PATH, same, None);
+                    if auth.authenticate(&req, NOW).is_ok() {
+                        accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        assert_eq!(
+            accepted.into_inner(),
+            1,
+            "one replayed nonce is accepted once"
         );
     }
 
