@@ -65,7 +65,10 @@ impl fmt::Debug for ApiKey {
 }
 
 /// The parts of an HTTP request authentication looks at.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows neither parameter values nor the `Authorization` header,
+/// which carry credentials.
+#[derive(Clone)]
 pub struct AuthRequest<'a> {
     /// Upper-case method (`GET`).
     pub method: &'a str,
@@ -83,6 +86,23 @@ pub struct AuthRequest<'a> {
     pub form: &'a [(String, String)],
     /// The `Authorization` header, if any.
     pub authorization: Option<&'a str>,
+}
+
+impl fmt::Debug for AuthRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = |pairs: &[(String, String)]| -> Vec<String> {
+            pairs.iter().map(|(k, _)| k.clone()).collect()
+        };
+        f.debug_struct("AuthRequest")
+            .field("method", &self.method)
+            .field("https", &self.https)
+            .field("host", &self.host)
+            .field("path", &self.path)
+            .field("query_names", &names(self.query))
+            .field("form_names", &names(self.form))
+            .field("authorization", &self.authorization.map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// Who the request runs as.
@@ -744,8 +764,9 @@ impl PhpArray {
         self.entries.len() - 1
     }
 
-    /// The array at `key`, created (or replacing a string, in place) if needed.
-    fn child_array(&mut self, key: Option<String>) -> &mut PhpArray {
+    /// The array at `key`, created (or replacing a string, in place) if
+    /// needed. (Always `Some`; `None` only keeps the code panic-free.)
+    fn child_array(&mut self, key: Option<String>) -> Option<&mut PhpArray> {
         let position = match key {
             None => self.push_next(PhpValue::Arr(PhpArray::default())),
             Some(key) => match self.entries.iter().position(|(k, _)| *k == key) {
@@ -756,14 +777,13 @@ impl PhpArray {
                 }
             },
         };
-        let slot = &mut self.entries[position].1;
+        let slot = &mut self.entries.get_mut(position)?.1;
         if !matches!(slot, PhpValue::Arr(_)) {
             *slot = PhpValue::Arr(PhpArray::default());
         }
         match slot {
-            PhpValue::Arr(array) => array,
-            // Just made an array above.
-            PhpValue::Str(_) => unreachable!("slot was replaced by an array"),
+            PhpValue::Arr(array) => Some(array),
+            PhpValue::Str(_) => None,
         }
     }
 
@@ -846,7 +866,10 @@ impl PhpArray {
         }
         let mut target = self;
         for key in path {
-            target = target.child_array(key);
+            let Some(child) = target.child_array(key) else {
+                return;
+            };
+            target = child;
         }
         match index {
             Some(key) => target.set(key, PhpValue::Str(value)),
@@ -1673,5 +1696,13 @@ mod tests {
         let debug = format!("{:?}", authenticator().keys()[0]);
         assert!(!debug.contains(CK) && !debug.contains(CS), "{debug}");
         assert!(debug.contains("ReadWrite"));
+        let query = pairs(&[("consumer_key", CK), ("consumer_secret", CS)]);
+        let header = format!("Basic {CS}");
+        let debug = format!("{:?}", request("GET", true, PATH, &query, Some(&header)));
+        assert!(!debug.contains(CK) && !debug.contains(CS), "{debug}");
+        assert!(
+            debug.contains("consumer_secret") && debug.contains(PATH),
+            "{debug}"
+        );
     }
 }
