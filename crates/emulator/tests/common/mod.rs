@@ -163,6 +163,16 @@ fn query_string(params: &[(String, String)]) -> String {
         .join("&")
 }
 
+/// The `Authorization: OAuth …` header for a GET without query parameters.
+pub fn oauth_header(method: &str, url: &str, ck: &str, cs: &str) -> String {
+    let signed = oauth_params(method, url, &[], ck, cs);
+    let parts: Vec<String> = signed
+        .iter()
+        .map(|(k, v)| format!("{}=\"{}\"", enc(k), enc(v)))
+        .collect();
+    format!("OAuth {}", parts.join(", "))
+}
+
 /// Builds `(k, v)` pairs.
 pub fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs

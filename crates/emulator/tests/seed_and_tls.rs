@@ -1,0 +1,180 @@
+//! Seed shapes, keys and the ready line of the real `skusync-emulator`
+//! binary; the demo catalog; serving HTTPS with `--tls --ca-out`.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+fn is_key(s: &str, prefix: &str) -> bool {
+    s.len() == 43 && s.starts_with(prefix) && s[3..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[tokio::test]
+async fn without_a_seed_the_store_is_empty_and_a_key_is_generated() {
+    let emu = start(None, &[]);
+    assert!(emu.url.starts_with("http://127.0.0.1:"), "{}", emu.url);
+    assert!(is_key(&emu.ck, "ck_"), "{}", emu.ck);
+    assert!(is_key(&emu.cs, "cs_"));
+    let r = emu.get(PRODUCTS, &[]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, json!([]));
+    assert_eq!(r.header("x-wp-total").as_deref(), Some("0"));
+    assert_eq!(r.header("x-wp-totalpages").as_deref(), Some("0"));
+    assert_eq!(
+        emu.admin_get("/__emulator/state").await,
+        json!({"products": []})
+    );
+}
+
+#[tokio::test]
+async fn seed_keys_and_their_scopes() {
+    let ro = (
+        "ck_0000000000000000000000000000000000000001",
+        "cs_0000000000000000000000000000000000000001",
+    );
+    let rw = (
+        "ck_0000000000000000000000000000000000000002",
+        "cs_0000000000000000000000000000000000000002",
+    );
+    let mut seed = small_seed();
+    seed["keys"] = json!([
+        {"consumer_key": ro.0, "consumer_secret": ro.1, "permissions": "read"},
+        {"consumer_key": rw.0, "consumer_secret": rw.1, "permissions": "read_write"}
+    ]);
+    let mut emu = start(Some(seed), &[]);
+    // The ready line prints the read_write key.
+    assert_eq!((emu.ck.as_str(), emu.cs.as_str()), rw);
+    emu.ck = ro.0.into();
+    emu.cs = ro.1.into();
+    assert_eq!(emu.get(&format!("{PRODUCTS}/20"), &[]).await.status, 200);
+    // Writing with a read key: 401 before routing (even on an unknown route).
+    for path in [format!("{PRODUCTS}/20"), "/wp-json/wc/v3/nope".to_string()] {
+        let r = emu.put(&path, json!({"stock_quantity": 1})).await;
+        assert_eq!(r.status, 401, "{path}");
+        assert_eq!(
+            r.body,
+            json!({"code": "woocommerce_rest_authentication_error",
+                   "message": "The API key provided does not have write permissions.",
+                   "data": {"status": 401}})
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bad_seed_stops_the_binary_with_the_place() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("bad.json");
+    std::fs::write(
+        &path,
+        r#"{"products": [{"sku": "A"}, {"sku": "B", "stock_quantity": "lots"}]}"#,
+    )
+    .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skusync-emulator"))
+        .arg("--seed")
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "no ready line");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("products[1].stock_quantity"), "{stderr}");
+    std::fs::write(&path, "{\"products\": [").expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skusync-emulator"))
+        .arg("--seed")
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
+}
+
+#[tokio::test]
+async fn seed_ids_are_assigned_and_variations_are_full_objects() {
+    let seed = json!({"products": [
+        {"name": "A", "sku": "A-1", "regular_price": "19.90"},
+        {"id": 500, "name": "V", "type": "variable", "variations": [
+            {"sku": "V-1", "regular_price": "5", "manage_stock": true, "stock_quantity": 2},
+            {"id": 600, "sku": "V-2", "regular_price": "6"}
+        ]}
+    ]});
+    let emu = start(Some(seed), &[]);
+    let r = emu
+        .get(PRODUCTS, &[("orderby", "id"), ("order", "asc")])
+        .await;
+    assert_eq!(r.ids(), vec![500, 601]);
+    let v = emu.get(&format!("{PRODUCTS}/500"), &[]).await;
+    assert_eq!(v.body["variations"], json!([602, 600]));
+    assert_eq!(v.body["price"], "5");
+    let a = emu.get(&format!("{PRODUCTS}/601"), &[]).await;
+    assert_eq!(a.body["regular_price"], "19.90");
+    assert_eq!(a.body["manage_stock"], false);
+    assert_eq!(a.body["stock_quantity"], Value::Null);
+}
+
+#[tokio::test]
+async fn the_demo_catalog_loads() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/demo/store.json"
+    );
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_skusync-emulator"));
+    cmd.args(["--listen", "127.0.0.1:0", "--seed", path]);
+    let emu = start_cmd(cmd, tempfile::tempdir().expect("dir"));
+    let all = emu.get(PRODUCTS, &[("per_page", "100")]).await;
+    let products = all.items();
+    assert!((25..=40).contains(&products.len()), "{}", products.len());
+    let has = |f: &dyn Fn(&Value) -> bool| products.iter().any(f);
+    assert!(has(&|p| p["type"] == "variable"));
+    assert!(has(&|p| p["sku"] == ""));
+    assert!(has(&|p| p["manage_stock"] == false && p["type"] == "simple"));
+    assert!(has(&|p| p["status"] == "draft"));
+    assert!(has(&|p| p["sale_price"] != ""));
+    assert!(has(
+        &|p| p["regular_price"] == "20" || p["regular_price"] == "55"
+    ));
+    let krem = emu.get(PRODUCTS, &[("sku", "KREM-50")]).await;
+    assert_eq!(krem.items()[0]["regular_price"], "69.00");
+    let tee = emu.get(PRODUCTS, &[("sku", "TEE-M")]).await;
+    assert_eq!(tee.items()[0]["type"], "variation");
+    assert_eq!(tee.items()[0]["regular_price"], "20");
+}
+
+#[tokio::test]
+async fn tls_serves_https_and_writes_the_certificate() {
+    let dir = tempfile::tempdir().expect("dir");
+    let ca = dir.path().join("ca.pem");
+    let ca_arg = ca.display().to_string();
+    let emu = start(Some(small_seed()), &["--tls", "--ca-out", &ca_arg]);
+    assert!(emu.url.starts_with("https://127.0.0.1:"), "{}", emu.url);
+    assert_eq!(emu.ready["ca_cert"], ca_arg);
+    let pem = std::fs::read(&ca).expect("CA file written");
+    let cert = reqwest::Certificate::from_pem(&pem).expect("PEM");
+    let client = reqwest::Client::builder()
+        .tls_certs_only([cert])
+        .build()
+        .expect("client");
+    let r = client
+        .get(format!("{}{PRODUCTS}/20", emu.url))
+        .basic_auth(&emu.ck, Some(&emu.cs))
+        .send()
+        .await
+        .expect("https request");
+    assert_eq!(r.status().as_u16(), 200);
+    let body: Value = r.json().await.unwrap_or_default();
+    assert_eq!(body["sku"], "PRB-0011");
+    assert!(
+        body["permalink"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("https://"),
+        "{body}"
+    );
+    // Anonymous over HTTPS: the endpoint's 401.
+    let r = client
+        .get(format!("{}{PRODUCTS}", emu.url))
+        .send()
+        .await
+        .expect("https request");
+    assert_eq!(r.status().as_u16(), 401);
+}
