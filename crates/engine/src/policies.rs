@@ -206,7 +206,7 @@ fn truth(
     let Some(vs) = ctx.value(src, field) else {
         return;
     };
-    let mut agreed = BTreeMap::new();
+    let mut agreed = Vec::new();
     for &(target, ti, transform) in targets {
         let Some(vi) = ctx.value(ti, field) else {
             continue;
@@ -232,7 +232,7 @@ fn truth(
         let base = ctx.base(target, field);
         if same_opt(vi, desired.as_ref()) {
             if base.is_none_or(|b| !same_opt(b.value.as_ref(), desired.as_ref())) {
-                agreed.insert(target.clone(), desired);
+                agreed.push((target.clone(), desired));
             }
             continue;
         }
@@ -379,12 +379,12 @@ fn merge<'s>(
             Err(e) => return overflow(out, format!("transform for {}: {e}", s.id)),
         }
     }
-    let mut agreed = BTreeMap::new();
+    let mut agreed = Vec::new();
     let mut changed = false;
     for (s, &d) in present.iter().zip(&desired) {
         if s.v == d {
             if s.base.is_none_or(|(_, b)| b != d) {
-                agreed.insert(s.id.clone(), Some(Value::Quantity(d)));
+                agreed.push((s.id.clone(), Some(Value::Quantity(d))));
             }
             continue;
         }
@@ -500,11 +500,11 @@ fn newest(
         return conflict(out, "sides disagree and none changed since the base");
     };
     let (win_id, _, x, _) = present[winner];
-    let mut agreed = BTreeMap::new();
+    let mut agreed = Vec::new();
     for &(id, src, v, base) in &present {
         if same_opt(v, x) {
             if base.is_none_or(|b| !same_opt(b.value.as_ref(), x)) {
-                agreed.insert(id.clone(), x.cloned());
+                agreed.push((id.clone(), x.cloned()));
             }
             continue;
         }

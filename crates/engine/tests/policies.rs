@@ -74,8 +74,8 @@ fn truth_converges_and_compares_money_by_amount() {
     assert_eq!(p.state.len(), 1);
     assert_eq!(p.state[0].settle, Settle::Each);
     assert_eq!(
-        serde_json::to_string(&p.state[0].agreed).unwrap(),
-        r#"{"outlet":"64.80","shop":"72.00"}"#
+        serde_json::to_string(&p.state[0]).unwrap(),
+        r#"{"sku":"KREM-50","field":"price.regular","settle":"each","agreed":{"outlet":"64.80","shop":"72.00"}}"#
     );
     let base = settle_all(&p, &BaseView::default());
     let again = plan(&rules, &snaps("72.00", "72", "64.80"), &base);

@@ -15,6 +15,7 @@ use crate::field::FieldName;
 use crate::sku::{Sku, SourceId};
 use crate::value::Value;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The last agreed value of one (target, SKU, field). The state crate owns
 /// its stored format (the value's JSON form depends on the field).
@@ -24,10 +25,11 @@ pub struct BaseEntry {
     pub value: Option<Value>,
     /// Increases by one at each agreement.
     pub version: u64,
-    /// When it was agreed (RFC 3339, UTC).
-    pub at: String,
-    /// The run that recorded it.
-    pub run: String,
+    /// When it was agreed (RFC 3339, UTC). Shared: every entry a run
+    /// records points at the same string.
+    pub at: Arc<str>,
+    /// The run that recorded it (shared like `at`).
+    pub run: Arc<str>,
 }
 
 /// One side's base entry for one field of a SKU (an element of
@@ -114,6 +116,8 @@ impl BaseView {
     /// Used by in-memory simulations and tests; the state crate does the
     /// same in sled.
     pub fn apply_updates(&mut self, updates: &[StateUpdate], at: &str, run: &str) {
+        let at: Arc<str> = Arc::from(at);
+        let run: Arc<str> = Arc::from(run);
         for u in updates {
             match u {
                 StateUpdate::Base {
@@ -130,8 +134,8 @@ impl BaseView {
                         BaseEntry {
                             value: value.clone(),
                             version,
-                            at: at.to_string(),
-                            run: run.to_string(),
+                            at: at.clone(),
+                            run: run.clone(),
                         },
                     );
                 }
@@ -200,7 +204,7 @@ mod tests {
             .get(&"shop".into(), &sku, FieldName::StockQuantity)
             .unwrap();
         assert_eq!(
-            (e.value.clone(), e.version, e.run.as_str()),
+            (e.value.clone(), e.version, &*e.run),
             (Some(Value::Quantity(4)), 2, "r2")
         );
         assert_eq!(b.pool(&sku, FieldName::StockQuantity), Some(9));

@@ -261,12 +261,29 @@ pub struct StateIntent {
     pub field: FieldName,
     /// When it is recorded.
     pub settle: Settle,
-    /// `b_i := value` for sides that needed no write.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub agreed: BTreeMap<SourceId, Option<Value>>,
+    /// `b_i := value` for sides that needed no write, sorted by side (one
+    /// entry per side). In JSON, a map from side to value.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "agreed_as_map"
+    )]
+    pub agreed: Vec<(SourceId, Option<Value>)>,
     /// `P := pool` (`merge: delta` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool: Option<i64>,
+}
+
+fn agreed_as_map<S: serde::Serializer>(
+    agreed: &[(SourceId, Option<Value>)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(agreed.len()))?;
+    for (side, value) in agreed {
+        m.serialize_entry(side, value)?;
+    }
+    m.end()
 }
 
 #[derive(Deserialize)]
@@ -283,10 +300,10 @@ struct RawIntent {
 impl<'de> Deserialize<'de> for StateIntent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = RawIntent::deserialize(d)?;
-        let mut agreed = BTreeMap::new();
+        let mut agreed = Vec::with_capacity(raw.agreed.len());
         for (side, j) in raw.agreed {
             let v = Value::from_json(raw.field, &j).map_err(serde::de::Error::custom)?;
-            agreed.insert(side, v);
+            agreed.push((side, v));
         }
         Ok(StateIntent {
             sku: raw.sku,
@@ -333,14 +350,15 @@ mod tests {
 
     #[test]
     fn state_intents_round_trip_typed() {
-        let mut agreed = BTreeMap::new();
-        agreed.insert(
-            SourceId::new("shop"),
-            Some(Value::Money(
-                rust_decimal::Decimal::from_str("9.50").unwrap(),
-            )),
-        );
-        agreed.insert(SourceId::new("outlet"), None);
+        let agreed = vec![
+            (SourceId::new("outlet"), None),
+            (
+                SourceId::new("shop"),
+                Some(Value::Money(
+                    rust_decimal::Decimal::from_str("9.50").unwrap(),
+                )),
+            ),
+        ];
         let plan = Plan {
             state: vec![StateIntent {
                 sku: "A".into(),

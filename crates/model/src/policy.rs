@@ -128,9 +128,28 @@ pub struct MatchRules {
 }
 
 impl MatchRules {
-    /// Normalises a SKU with the declared steps.
+    /// Normalises a SKU with the declared steps. A SKU the steps leave
+    /// unchanged is returned as a clone (no allocation).
     pub fn normalize(&self, sku: &Sku) -> Sku {
-        let mut s = sku.as_str().to_string();
+        let text = sku.as_str();
+        let unchanged = self.normalize.iter().all(|step| match step {
+            NormalizeStep::Trim => text.trim().len() == text.len(),
+            NormalizeStep::Uppercase => {
+                text.is_ascii() && !text.bytes().any(|b| b.is_ascii_lowercase())
+            }
+            NormalizeStep::Lowercase => {
+                text.is_ascii() && !text.bytes().any(|b| b.is_ascii_uppercase())
+            }
+            NormalizeStep::CollapseSpaces => {
+                !text.contains("  ")
+                    && !text.contains(|c: char| c.is_whitespace() && c != ' ')
+                    && text.trim().len() == text.len()
+            }
+        });
+        if unchanged {
+            return sku.clone();
+        }
+        let mut s = text.to_string();
         for step in &self.normalize {
             s = match step {
                 NormalizeStep::Trim => s.trim().to_string(),

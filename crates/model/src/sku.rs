@@ -5,16 +5,16 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 /// A stock keeping unit as one system (or the normaliser) spells it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Sku(String);
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sku(Arc<str>);
 
 impl Sku {
     /// Wraps a SKU string as given (no normalisation).
     pub fn new(s: impl Into<String>) -> Self {
-        Sku(s.into())
+        Sku(Arc::from(s.into()))
     }
 
     /// The SKU text.
@@ -37,20 +37,19 @@ impl fmt::Display for Sku {
 
 impl From<&str> for Sku {
     fn from(s: &str) -> Self {
-        Sku::new(s)
+        Sku(Arc::from(s))
     }
 }
 
 /// The name of a source as declared under `sources:` in `rules.yaml`
 /// (`erp`, `shop`, `outlet`). Sources are also the targets written to.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SourceId(String);
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SourceId(Arc<str>);
 
 impl SourceId {
     /// Wraps a source name.
     pub fn new(s: impl Into<String>) -> Self {
-        SourceId(s.into())
+        SourceId(Arc::from(s.into()))
     }
 
     /// The source name.
@@ -65,8 +64,27 @@ impl fmt::Display for SourceId {
     }
 }
 
+macro_rules! string_serde {
+    ($t:ident) => {
+        impl Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d).map($t::new)
+            }
+        }
+    };
+}
+
+string_serde!(Sku);
+string_serde!(SourceId);
+
 impl From<&str> for SourceId {
     fn from(s: &str) -> Self {
-        SourceId::new(s)
+        SourceId(Arc::from(s))
     }
 }

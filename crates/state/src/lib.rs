@@ -38,6 +38,47 @@ use serde::{Deserialize, Serialize};
 use skusync_model::{BaseEntry, BaseView, FieldName, Sku, SourceId, StateUpdate, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Shares the strings a base view repeats (SKUs of consecutive keys, side
+/// names, times, run ids), so a view of 600,000 entries holds each once.
+#[derive(Default)]
+struct Interner {
+    sku: Option<Sku>,
+    sides: HashMap<String, SourceId>,
+    strings: HashMap<String, Arc<str>>,
+}
+
+impl Interner {
+    fn sku(&mut self, s: &str) -> Sku {
+        match &self.sku {
+            Some(k) if k.as_str() == s => k.clone(),
+            _ => {
+                let k = Sku::new(s);
+                self.sku = Some(k.clone());
+                k
+            }
+        }
+    }
+
+    fn side(&mut self, s: &str) -> SourceId {
+        if let Some(id) = self.sides.get(s) {
+            return id.clone();
+        }
+        let id = SourceId::new(s);
+        self.sides.insert(s.to_string(), id.clone());
+        id
+    }
+
+    fn string(&mut self, s: String) -> Arc<str> {
+        if let Some(a) = self.strings.get(&s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s.as_str());
+        self.strings.insert(s, a.clone());
+        a
+    }
+}
 
 /// What can go wrong with the state store.
 #[derive(Debug, thiserror::Error)]
@@ -208,9 +249,10 @@ impl StateStore {
     /// Every base value and pool.
     pub fn load_base(&self) -> Result<BaseView, StateError> {
         let mut view = BaseView::default();
+        let mut interner = Interner::default();
         for kv in self.base.iter() {
             let (k, v) = kv.map_err(|e| self.db_err(e))?;
-            self.load_entry(&mut view, &k, &v)?;
+            self.load_entry(&mut view, &mut interner, &k, &v)?;
         }
         Ok(view)
     }
@@ -221,18 +263,25 @@ impl StateStore {
         skus: impl IntoIterator<Item = &'a Sku>,
     ) -> Result<BaseView, StateError> {
         let mut view = BaseView::default();
+        let mut interner = Interner::default();
         for sku in skus {
             for tag in ["b", "p"] {
                 for kv in self.base.scan_prefix(codec::prefix(&[tag, sku.as_str()])?) {
                     let (k, v) = kv.map_err(|e| self.db_err(e))?;
-                    self.load_entry(&mut view, &k, &v)?;
+                    self.load_entry(&mut view, &mut interner, &k, &v)?;
                 }
             }
         }
         Ok(view)
     }
 
-    fn load_entry(&self, view: &mut BaseView, k: &[u8], v: &[u8]) -> Result<(), StateError> {
+    fn load_entry(
+        &self,
+        view: &mut BaseView,
+        interner: &mut Interner,
+        k: &[u8],
+        v: &[u8],
+    ) -> Result<(), StateError> {
         let parts = codec::split(BASE, k)?;
         let corrupt = |reason: String| StateError::Corrupt {
             tree: BASE,
@@ -247,21 +296,21 @@ impl StateStore {
                 let value =
                     Value::from_json(field, &stored.value).map_err(|e| corrupt(e.to_string()))?;
                 view.insert(
-                    SourceId::new(side.as_str()),
-                    Sku::new(sku.as_str()),
+                    interner.side(side),
+                    interner.sku(sku),
                     field,
                     BaseEntry {
                         value,
                         version: stored.version,
-                        at: stored.at,
-                        run: stored.run,
+                        at: interner.string(stored.at),
+                        run: interner.string(stored.run),
                     },
                 );
             }
             [tag, sku, f] if tag == "p" => {
                 let field = field(f)?;
                 let stored: StoredPool = codec::decode(BASE, k, v)?;
-                view.set_pool(Sku::new(sku.as_str()), field, stored.pool);
+                view.set_pool(interner.sku(sku), field, stored.pool);
             }
             _ => return Err(corrupt("unknown key shape".into())),
         }

@@ -77,7 +77,7 @@ fn records_and_loads_base_with_versions_and_scale() {
     let price = view.get(&shop, &a, FieldName::PriceRegular).unwrap();
     assert_eq!(price.value.as_ref().unwrap().to_string(), "75.00");
     assert_eq!(
-        (price.version, price.at.as_str(), price.run.as_str()),
+        (price.version, &*price.at, &*price.run),
         (2, "2026-11-24T11:00:00Z", "r2")
     );
     let sale = view.get(&shop, &a, FieldName::PriceSale).unwrap();
