@@ -112,21 +112,33 @@ impl fmt::Display for RulesErrors {
     }
 }
 
-/// The closest candidate to `word` (Jaro-Winkler ≥ 0.8, or one edit away),
-/// for a "did you mean" help line.
+/// The closest candidate to `word` for a "did you mean" help line: among
+/// the candidates that look alike (Jaro-Winkler ≥ 0.8, or at most two edits
+/// away for words longer than two characters), the one fewest edits away.
 pub fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let mut best: Option<(&'a str, f64)> = None;
-    for c in candidates {
-        let score = strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase());
-        let close = score >= 0.8 || (word.len() > 2 && strsim::levenshtein(word, c) <= 1);
-        if close && best.is_none_or(|(_, s)| score > s) {
-            best = Some((c, score));
-        }
-    }
-    best.map(|(c, _)| c)
+    let lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .filter_map(|c| {
+            let edits = strsim::levenshtein(&lower, &c.to_lowercase());
+            let similarity = strsim::jaro_winkler(&lower, &c.to_lowercase());
+            let alike = similarity >= 0.8 || (word.len() > 2 && edits <= 2);
+            // An abbreviation (`rnd` for `round`) beats an equally distant word.
+            let abbreviates = is_subsequence(&lower, &c.to_lowercase());
+            alike.then_some((edits, !abbreviates, similarity, c))
+        })
+        // Fewest edits; among equals an abbreviation, then the most alike.
+        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(b.2.total_cmp(&a.2)))
+        .map(|(_, _, _, c)| c)
+}
+
+/// True when the characters of `short` appear in `long` in order.
+fn is_subsequence(short: &str, long: &str) -> bool {
+    let mut rest = long.chars();
+    short.chars().all(|c| rest.any(|l| l == c))
 }
 
 /// A help line: "did you mean `x`?" when a candidate is close, followed by
@@ -164,6 +176,7 @@ mod tests {
             Some("truth")
         );
         assert_eq!(closest("zzz", ["truth", "merge", "newest"]), None);
+        assert_eq!(closest("rnd", ["add", "round", "rounding"]), Some("round"));
         assert_eq!(
             did_you_mean("shpo", &["erp", "shop"], "sources"),
             "did you mean `shop`? valid sources: `erp`, `shop`"

@@ -4,9 +4,10 @@
 //! wire structs that mirror the file (`deny_unknown_fields`, a line and
 //! column on every value), then validated, purely, into domain types that
 //! cannot hold an invalid combination. Validation reports every problem at
-//! once, each with `file:line:column` and what would be valid; structural
-//! YAML problems (bad syntax, an unknown key, a wrong type, a duplicate key)
-//! stop the parse, so they come one at a time, before validation.
+//! once, each with `file:line:column` and what would be valid. Unknown keys
+//! are found in a first pass over the whole document and all reported
+//! together; other structural YAML problems (bad syntax, a wrong type, a
+//! duplicate key) stop the parse, so they come one at a time.
 //!
 //! Secrets come only through `${VAR}` references; the environment is an
 //! injected function, so tests never touch the process environment.
@@ -15,6 +16,7 @@
 //! - [`diag`]: [`Diagnostic`] and [`RulesErrors`].
 //! - [`spec`]: [`RuleSet`], [`SourceSpec`] and the per-source specs.
 //! - `wire`: the serde structs mirroring the YAML.
+//! - `keys`: the first pass reporting every unknown key at once.
 //! - `validate`: wire → domain, every check of `docs/rules.md`.
 //! - `aliases`: the `match.aliases` CSV.
 //! - `env`: `${VAR}` expansion.
@@ -23,6 +25,7 @@
 mod aliases;
 pub mod diag;
 mod env;
+mod keys;
 pub mod spec;
 mod validate;
 mod wire;
@@ -68,6 +71,17 @@ pub fn parse_str(
         duplicate_keys: DuplicateKeyPolicy::Error,
         with_snippet: false,
     };
+    // First every unknown key at once, then the typed parse.
+    let tree: Option<keys::Node> = serde_saphyr::from_str_with_options(text, options.clone())
+        .map_err(|e| RulesErrors::one(yaml_diagnostic(file, &e)))?;
+    if let Some(tree) = &tree {
+        let unknown = keys::unknown_keys(file, tree);
+        if !unknown.is_empty() {
+            return Err(RulesErrors {
+                diagnostics: unknown,
+            });
+        }
+    }
     let wire: wire::WireRules = serde_saphyr::from_str_with_options(text, options)
         .map_err(|e| RulesErrors::one(yaml_diagnostic(file, &e)))?;
     let mut ctx = validate::Ctx {

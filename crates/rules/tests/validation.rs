@@ -591,7 +591,7 @@ fn version_is_required_and_known() {
 fn yaml_syntax_and_type_errors_have_a_place() {
     assert_eq!(
         errors("version: 1\nsources: [\n"),
-        "rules.yaml:2:10: expected mapping start"
+        "rules.yaml:2:10: unclosed bracket '['"
     );
     assert_eq!(
         errors_with_base("  name:\n    newest: shop\n"),
@@ -662,5 +662,30 @@ fields:
          rules.yaml:13:12: fields.name: `truth` has no `targets`\n  \
          help: list where the value goes, e.g. `targets: { shop: {} }`\n\
          6 problems found"
+    );
+}
+
+#[test]
+fn every_unknown_key_at_once() {
+    let text = BASE
+        .replace("    path: ./drops\n", "    path: ./drops\n    delimeter: \";\"\n")
+        .replace("    url: https://outlet.example.com\n", "    url: https://outlet.example.com\n    rate_limit: { per_sec: 2 }\n")
+        .replace(
+            "fields:\n",
+            "fields:\n  price.regular:\n    truth: erp\n    targets: { shop: { rnd: \"0.01\", tax: { rat: \"0.2\" } } }\nschedul:\n  every: 1m\n",
+        );
+    assert_eq!(
+        errors(&text),
+        "rules.yaml:6:5: unknown key `delimeter`\n  \
+         help: did you mean `delimiter`? valid keys here: `kind`, `path`, `pattern`, `delimiter`, `decimal_separator`, `thousands_separator`, `encoding`, `header`, `columns`, `values`, `complete`, `on_invalid`, `max_skipped`, `allow_negative_stock`, `min_rows_ratio`, `archive`, `export`, `url`, `wp_subfolder`, `consumer_key`, `consumer_secret`, `auth`, `ca_cert`, `rate_limit`, `concurrency`, `timeout`, `read`, `full_every`, `overlap`, `absolute_stock`\n\
+         rules.yaml:16:19: unknown key `per_sec`\n  \
+         help: did you mean `per_second`? valid keys here: `per_second`, `burst`\n\
+         rules.yaml:22:24: unknown key `rnd`\n  \
+         help: did you mean `round`? valid keys here: `multiply`, `add`, `round`, `rounding`, `tax`, `buffer`, `clamp_zero`\n\
+         rules.yaml:22:44: unknown key `rat`\n  \
+         help: did you mean `rate`? valid keys here: `rate`, `to`\n\
+         rules.yaml:23:1: unknown key `schedul`\n  \
+         help: did you mean `schedule`? valid keys here: `version`, `state_dir`, `sources`, `match`, `fields`, `guards`, `schedule`\n\
+         5 problems found"
     );
 }
