@@ -206,6 +206,33 @@ fn walk(file: &Path, node: &Node, shape: Shape, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The dotted path of the key that owns the value at `line:column` (for
+/// type errors, which serde reports with a place but without a path): the
+/// last key before that place, in document order, that sits on the same line
+/// or to its left.
+pub(crate) fn path_at(root: &Node, line: u64, column: u64) -> Option<String> {
+    let mut keys = Vec::new();
+    collect(root, "", &mut keys);
+    keys.into_iter()
+        .rfind(|(l, c, _)| (*l == line && *c <= column) || (*l < line && *c < column))
+        .map(|(_, _, p)| p)
+}
+
+fn collect(node: &Node, prefix: &str, out: &mut Vec<(u64, u64, String)>) {
+    let Node::Map(entries) = node else {
+        return;
+    };
+    for (k, v) in entries {
+        let path = if prefix.is_empty() {
+            k.value.0.clone()
+        } else {
+            format!("{prefix}.{}", k.value.0)
+        };
+        out.push((k.referenced.line(), k.referenced.column(), path.clone()));
+        collect(v, &path, out);
+    }
+}
+
 /// The field names serde's derive gives `deserialize_struct` for `T`.
 fn struct_fields<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
     let mut grab = Grab(&[]);

@@ -82,8 +82,18 @@ pub fn parse_str(
             });
         }
     }
-    let wire: wire::WireRules = serde_saphyr::from_str_with_options(text, options)
-        .map_err(|e| RulesErrors::one(yaml_diagnostic(file, &e)))?;
+    let wire: wire::WireRules =
+        serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+            let mut d = yaml_diagnostic(file, &e);
+            // Name the key whose value has the wrong type.
+            if let Some(path) = tree
+                .as_ref()
+                .and_then(|t| keys::path_at(t, d.line, d.column))
+            {
+                d.message = format!("{path}: {}", d.message);
+            }
+            RulesErrors::one(d)
+        })?;
     let mut ctx = validate::Ctx {
         file,
         base_dir,
@@ -119,7 +129,17 @@ fn yaml_diagnostic(file: &Path, e: &YamlError) -> Diagnostic {
             let msg = other.render_with_formatter(&serde_saphyr::UserMessageFormatter);
             let suffix = format!(" at line {line}, column {column}");
             let msg = msg.strip_suffix(&suffix).unwrap_or(&msg).to_string();
-            d(msg)
+            let help = match msg.as_str() {
+                "expected sequence start" => Some("a list belongs here, e.g. `[shop, outlet]`"),
+                "expected mapping start" => Some("a mapping (`key: value` lines or `{ key: value }`) belongs here"),
+                "expected string scalar" => Some("a single value (a word, a number or a quoted string) belongs here"),
+                m if m.starts_with("invalid i64") || m.starts_with("invalid u64") => {
+                    Some("a whole number belongs here, e.g. `5`")
+                }
+                m if m.starts_with("invalid bool") => Some("`true` or `false` belongs here"),
+                _ => None,
+            };
+            d(msg).with_help_opt(help.map(str::to_string))
         }
     }
 }

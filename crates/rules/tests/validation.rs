@@ -595,7 +595,25 @@ fn yaml_syntax_and_type_errors_have_a_place() {
     );
     assert_eq!(
         errors_with_base("  name:\n    newest: shop\n"),
-        "rules.yaml:19:13: expected sequence start"
+        "rules.yaml:19:13: fields.name.newest: expected sequence start\n  \
+         help: a list belongs here, e.g. `[shop, outlet]`"
+    );
+    assert_eq!(
+        errors_with_base("  name:\n    newest:\n      - [shop]\n      - outlet\n"),
+        "rules.yaml:20:9: fields.name.newest: expected string scalar\n  \
+         help: a single value (a word, a number or a quoted string) belongs here"
+    );
+    assert_eq!(
+        errors_with_base(
+            "  price.regular:\n    truth: erp\n    targets: { shop: { buffer: lots } }\n"
+        ),
+        "rules.yaml:20:32: fields.price.regular.targets.shop.buffer: invalid i64\n  \
+         help: a whole number belongs here, e.g. `5`"
+    );
+    assert_eq!(
+        errors("version: 1\nsources:\n  shop:\n    kind: woocommerce\n    absolute_stock: maybe\n"),
+        "rules.yaml:5:21: sources.shop.absolute_stock: invalid boolean\n  \
+         help: `true` or `false` belongs here"
     );
 }
 
