@@ -17,7 +17,7 @@
 //! - [`spec`]: [`RuleSet`], [`SourceSpec`] and the per-source specs.
 //! - `wire`: the serde structs mirroring the YAML.
 //! - `keys`: the first pass reporting every unknown key at once.
-//! - `validate`: wire → domain, every check of `docs/rules.md`.
+//! - `validate`: wire → domain, every check of `docs/rules.md` (sources and fields in submodules).
 //! - `aliases`: the `match.aliases` CSV.
 //! - `env`: `${VAR}` expansion.
 #![warn(missing_docs)]
