@@ -707,3 +707,29 @@ fn every_unknown_key_at_once() {
          5 problems found"
     );
 }
+
+#[test]
+fn values_from_the_environment_are_not_echoed() {
+    let env = |name: &str| match name {
+        "SHOP_KEY" | "SHOP_SECRET" | "OUTLET_KEY" | "OUTLET_SECRET" => Some("v".to_string()),
+        "TIMEOUT" => Some("hunter2".to_string()),
+        _ => None,
+    };
+    let text = BASE
+        .replace(
+            "consumer_secret: ${SHOP_SECRET}",
+            "consumer_secret: ${SHOP_SECRET}\n    timeout: ${TIMEOUT}",
+        )
+        .replace(
+            "fields:\n",
+            "fields:\n  name:\n    newest: [shop, outlet]\n",
+        );
+    let e = parse_str(&text, Path::new("rules.yaml"), Path::new("/r"), &env)
+        .expect_err("invalid")
+        .to_string();
+    assert_eq!(
+        e,
+        "rules.yaml:12:14: sources.shop.timeout: `${TIMEOUT}` is not a duration\n  \
+         help: write a number and a unit: `500ms`, `2s`, `15m`, `1h`, `1d`"
+    );
+}

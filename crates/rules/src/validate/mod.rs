@@ -4,7 +4,9 @@
 //! records a [`Diagnostic`] at the offending value's line and column and
 //! carries on, so one run reports everything that is wrong. A value that
 //! failed its own check is left out of later checks (an undefined source is
-//! reported once, not again for every field that names it).
+//! reported once, not again for every field that names it). Messages quote
+//! values as written in the file, before `${VAR}` expansion, so a value taken
+//! from the environment is never echoed (URLs excepted: they are addresses).
 //!
 //! # Layout
 //! - this file: the context ([`Ctx`]), the top level, `match`, `guards`, `schedule`;
@@ -113,7 +115,7 @@ impl Ctx<'_> {
             Err(_) => {
                 self.err_help(
                     &s.referenced,
-                    format!("{key}: `{t}` is not a duration"),
+                    format!("{key}: `{}` is not a duration", s.value),
                     "write a number and a unit: `500ms`, `2s`, `15m`, `1h`, `1d`",
                 );
                 None
@@ -132,7 +134,7 @@ impl Ctx<'_> {
             let valid: Vec<&str> = table.iter().map(|(w, _)| *w).collect();
             self.err_help(
                 &s.referenced,
-                format!("{key}: `{t}` is not a valid value"),
+                format!("{key}: `{}` is not a valid value", s.value),
                 did_you_mean(t.trim(), &valid, "values"),
             );
         }
@@ -147,7 +149,7 @@ impl Ctx<'_> {
             Err(_) => {
                 self.err_help(
                     &s.referenced,
-                    format!("{key}: `{t}` is not a decimal number"),
+                    format!("{key}: `{}` is not a decimal number", s.value),
                     "write it in plain digits, e.g. \"0.90\" (no exponent, no thousands separator)",
                 );
                 None
@@ -161,7 +163,7 @@ impl Ctx<'_> {
         let Some(num) = t.trim().strip_suffix('%') else {
             self.err_help(
                 &s.referenced,
-                format!("{key}: `{t}` is not a percentage"),
+                format!("{key}: `{}` is not a percentage", s.value),
                 "write it with a percent sign, e.g. \"50%\"",
             );
             return None;
@@ -171,7 +173,7 @@ impl Ctx<'_> {
             Err(_) => {
                 self.err_help(
                     &s.referenced,
-                    format!("{key}: `{t}` is not a percentage"),
+                    format!("{key}: `{}` is not a percentage", s.value),
                     "write a number and a percent sign, e.g. \"50%\"",
                 );
                 None
@@ -462,7 +464,7 @@ fn schedule(ctx: &mut Ctx<'_>, w: &WireSchedule, at: &Location) -> Option<Option
             match croner::Cron::from_str(t.trim()) {
                 Ok(_) => Some(Some(Schedule::Cron(t.trim().to_string()))),
                 Err(e) => {
-                    ctx.err_help(&c.referenced, format!("schedule.cron: `{t}` is not a valid cron expression ({e})"), "five fields: minute hour day-of-month month day-of-week, e.g. \"*/15 * * * *\"");
+                    ctx.err_help(&c.referenced, format!("schedule.cron: `{}` is not a valid cron expression ({e})", c.value), "five fields: minute hour day-of-month month day-of-week, e.g. \"*/15 * * * *\"");
                     None
                 }
             }

@@ -203,7 +203,7 @@ fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
             Some(t) if t.trim().is_empty() || t.contains('/') || t.contains('\\') => {
                 ctx.err_help(
                     &s.referenced,
-                    format!("{}: `{t}` is not a file-name pattern", p("pattern")),
+                    format!("{}: `{}` is not a file-name pattern", p("pattern"), s.value),
                     "a glob for file names in the folder, e.g. \"stock-*.csv\"",
                 );
                 None
@@ -421,8 +421,8 @@ fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
                 Some(t) if !t.trim().is_empty() && !t.contains('/') => {
                     Some(Completeness::Marker(t))
                 }
-                Some(t) => {
-                    ctx.err_help(&m.referenced, format!("sources.{id}.complete.marker: `{t}` is not a marker suffix"), "e.g. \".done\": the ERP writes `stock.csv.done` when `stock.csv` is complete");
+                Some(_) => {
+                    ctx.err_help(&m.referenced, format!("sources.{id}.complete.marker: `{}` is not a marker suffix", m.value), "e.g. \".done\": the ERP writes `stock.csv.done` when `stock.csv` is complete");
                     None
                 }
                 None => None,
@@ -544,7 +544,7 @@ fn csv_export(
             Some(t) if t.trim().is_empty() || t.contains('/') || t.contains('\\') => {
                 ctx.err_help(
                     &s.referenced,
-                    format!("{}: `{t}` is not a file name", p("file_name")),
+                    format!("{}: `{}` is not a file name", p("file_name"), s.value),
                     "e.g. \"stock-{timestamp}.csv\"",
                 );
                 None
