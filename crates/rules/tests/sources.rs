@@ -365,3 +365,47 @@ fn many_problems_fixture_reports_all_of_them() {
         "{text}"
     );
 }
+
+#[test]
+fn load_resolves_against_the_rules_folder_and_names_a_missing_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("conf/rules.yaml");
+    std::fs::create_dir_all(rules.parent().expect("parent")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("conf/aliases.csv"),
+        "source,sku,canonical\nerp,a,B\n",
+    )
+    .expect("write aliases");
+    std::fs::write(
+        &rules,
+        "version: 1
+state_dir: state
+sources:
+  erp: { kind: csv, path: in, columns: { sku: 1, name: 2 } }
+  shop: { kind: woocommerce, url: 'https://s.example.com', consumer_key: '${SHOP_KEY}', consumer_secret: '${SHOP_SECRET}' }
+match: { aliases: aliases.csv }
+fields:
+  name: { truth: erp, targets: { shop: {} } }
+",
+    )
+    .expect("write rules");
+    let set = load(&rules, &env).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(set.state_dir, dir.path().join("conf/state"));
+    assert_eq!(set.file, rules);
+    assert_eq!(set.match_rules.aliases.len(), 1);
+    let SourceSpec::Csv(erp) = &set.sources[&SourceId::new("erp")] else {
+        panic!("csv")
+    };
+    assert_eq!(erp.path, dir.path().join("conf/in"));
+
+    let missing = dir.path().join("nope.yaml");
+    let err = load(&missing, &env).expect_err("missing file");
+    assert_eq!(err.len(), 1);
+    assert!(
+        err.to_string().starts_with(&format!(
+            "{}: cannot read the rules file:",
+            missing.display()
+        )),
+        "{err}"
+    );
+}
