@@ -157,26 +157,81 @@ fn measure(label: &str, snaps: &[Snapshot], base: &BaseView) -> Plan {
         plan.state.len(),
         json / 1024,
         json_t.elapsed().as_secs_f64(),
-        vm_hwm_kib().map_or("unavailable".to_string(), |k| (k / 1024).to_string()),
+        hwm(),
     );
     plan
 }
 
-fn main() {
-    let first = snapshots(false);
-    println!(
-        "inputs: {SKUS} SKUs x 3 sources, VmHWM {} MiB",
-        vm_hwm_kib().map_or("unavailable".to_string(), |k| (k / 1024).to_string())
-    );
-    let plan = measure("first run (empty base)", &first, &BaseView::default());
-    let updates: Vec<StateUpdate> =
-        skusync_engine::settle(&plan, |_, _| skusync_engine::Outcome::Confirmed);
+/// The base a completed first run leaves: every side agreed on every field,
+/// as the state store would load it.
+fn agreed_base(snaps: &[Snapshot]) -> BaseView {
     let mut base = BaseView::default();
-    base.apply_updates(&updates, "2026-11-24T10:00:00Z", "bench-1");
-    drop(plan);
-    drop(updates);
-    // Bring the sides to the agreed state, then edit 2% of the SKUs.
-    drop(first);
-    let later = snapshots(true);
-    measure("steady state (full base, 2% edited)", &later, &base);
+    let at: std::sync::Arc<str> = "2026-11-24T09:00:00Z".into();
+    let run: std::sync::Arc<str> = "bench-0".into();
+    let sides = [SourceId::new("shop"), SourceId::new("outlet")];
+    for (side, snap) in sides.iter().zip(&snaps[1..]) {
+        for r in &snap.records {
+            for (field, value) in &r.fields {
+                base.insert(
+                    side.clone(),
+                    r.sku.clone(),
+                    *field,
+                    skusync_model::BaseEntry {
+                        value: value.clone(),
+                        version: 1,
+                        at: at.clone(),
+                        run: run.clone(),
+                    },
+                );
+            }
+            if let (true, Some(Some(Value::Quantity(q)))) = (
+                side.as_str() == "shop",
+                r.fields.get(&FieldName::StockQuantity),
+            ) {
+                base.set_pool(r.sku.clone(), FieldName::StockQuantity, *q);
+            }
+        }
+    }
+    base.shrink_to_fit();
+    base
+}
+
+fn main() {
+    // Each scenario runs in its own process, so its peak memory is its own.
+    let scenario = std::env::args()
+        .skip(1)
+        .find(|a| a == "first" || a == "steady");
+    match scenario.as_deref() {
+        Some("first") => {
+            let snaps = snapshots(false);
+            println!("first run: inputs VmHWM {} MiB", hwm());
+            let plan = measure("first run (empty base)", &snaps, &BaseView::default());
+            let updates: Vec<StateUpdate> =
+                skusync_engine::settle(&plan, |_, _| skusync_engine::Outcome::Confirmed);
+            println!("  settle: {} state updates", updates.len());
+        }
+        Some("steady") => {
+            let base = agreed_base(&snapshots(false));
+            let snaps = snapshots(true);
+            println!(
+                "steady state: inputs + base ({} entries) VmHWM {} MiB",
+                base.len(),
+                hwm()
+            );
+            measure("steady state (full base, 2% edited)", &snaps, &base);
+        }
+        _ => {
+            let exe = std::env::current_exe().expect("current exe");
+            for s in ["first", "steady"] {
+                let status = std::process::Command::new(&exe).arg(s).status();
+                if !status.as_ref().is_ok_and(|st| st.success()) {
+                    eprintln!("scenario {s} failed: {status:?}");
+                }
+            }
+        }
+    }
+}
+
+fn hwm() -> String {
+    vm_hwm_kib().map_or("unavailable".to_string(), |k| (k / 1024).to_string())
 }

@@ -67,8 +67,15 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         .collect();
 
     let mut out = Out::default();
+    let mut digest = digest::Digester::new(inputs.rules_digest);
     let mut records: Vec<Option<&Record>> = vec![None; catalog.sources.len()];
     for row in &catalog.rows {
+        let base = inputs.base.entries_of(&row.sku);
+        let pools = inputs.base.pools.get(&row.sku).map(Vec::as_slice);
+        digest.row(&row.sku, &row.records, base, pools.unwrap_or(&[]));
+        if !row.clean {
+            continue;
+        }
         records.iter_mut().for_each(|r| *r = None);
         for &(src, rec) in &row.records {
             records[src] = Some(rec);
@@ -76,13 +83,16 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         let ctx = SkuCtx {
             sku: &row.sku,
             records: &records,
-            base: inputs.base.entries_of(&row.sku),
-            pools: inputs.base.pools.get(&row.sku).map(Vec::as_slice),
+            base,
+            pools,
         };
         for rule in &rules {
             rule.plan(&ctx, &mut out);
         }
     }
+    let inputs_digest = digest.finish(&catalog.empty, inputs.base, |sku| {
+        catalog.rows.binary_search_by(|r| r.sku.cmp(sku)).is_ok()
+    });
 
     let Out {
         mut changes,
@@ -100,7 +110,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
     Plan {
         plan_version: 1,
         generated_at: inputs.generated_at.to_string(),
-        inputs_digest: digest::inputs_digest(inputs.rules_digest, inputs.snapshots, inputs.base),
+        inputs_digest,
         summary: Summary {
             matched: catalog.matched,
             changes: changes.len() as u64,

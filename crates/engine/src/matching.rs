@@ -13,10 +13,10 @@
 //! SKU once, so everything downstream walks SKUs in a deterministic order
 //! without another lookup.
 
+use foldhash::{HashMap, HashMapExt};
 use skusync_model::{
     IdentityIssue, MatchRules, Record, RecordKind, Sku, Snapshot, SourceId, Unmatched,
 };
-use std::collections::HashMap;
 
 /// One canonical SKU and where it occurs (source index, record).
 pub(crate) struct SkuRow<'a> {
@@ -25,14 +25,18 @@ pub(crate) struct SkuRow<'a> {
     /// (source index, record), sorted by source index; at most one per
     /// source for a clean SKU.
     pub records: Vec<(usize, &'a Record)>,
+    /// False when the SKU has an identity problem: it is never planned.
+    pub clean: bool,
 }
 
 /// The joined catalog.
 pub(crate) struct Catalog<'a> {
     /// The sources, sorted by name; a source's index is its position.
     pub sources: Vec<&'a SourceId>,
-    /// The clean SKUs, sorted.
+    /// Every canonical SKU, sorted; only the `clean` ones are planned.
     pub rows: Vec<SkuRow<'a>>,
+    /// Records without a SKU, by source index.
+    pub empty: Vec<(usize, Vec<&'a Record>)>,
     /// Identity problems, sorted by source, SKU, problem.
     pub identity: Vec<IdentityIssue>,
     /// SKUs only one source lists, sorted by source, SKU.
@@ -101,17 +105,21 @@ pub(crate) fn join<'a>(rules: &MatchRules, snapshots: &'a [Snapshot]) -> Catalog
 
     let mut rows: Vec<SkuRow> = index
         .into_iter()
-        .map(|(sku, records)| SkuRow { sku, records })
+        .map(|(sku, records)| SkuRow {
+            sku,
+            records,
+            clean: true,
+        })
         .collect();
     rows.sort_unstable_by(|a, b| a.sku.cmp(&b.sku));
 
     let mut identity = Vec::new();
-    for (src, recs) in empty {
-        identity.push(issue(sources[src], Sku::new(""), "empty", &recs));
+    for (src, recs) in &empty {
+        identity.push(issue(sources[*src], Sku::new(""), "empty", recs));
     }
     let mut unmatched = Vec::new();
     let mut matched = 0u64;
-    rows.retain(|row| {
+    for row in rows.iter_mut() {
         let mut clean = true;
         let mut distinct = 0usize;
         let mut i = 0;
@@ -145,13 +153,14 @@ pub(crate) fn join<'a>(rules: &MatchRules, snapshots: &'a [Snapshot]) -> Catalog
                 });
             }
         }
-        clean
-    });
+        row.clean = clean;
+    }
     identity.sort_by(|a, b| (&a.source, &a.sku, &a.problem).cmp(&(&b.source, &b.sku, &b.problem)));
     unmatched.sort();
     Catalog {
         sources,
         rows,
+        empty,
         identity,
         unmatched,
         matched,
@@ -221,7 +230,12 @@ mod tests {
             cat.sources,
             vec![&SourceId::new("erp"), &SourceId::new("shop")]
         );
-        let skus: Vec<&str> = cat.rows.iter().map(|r| r.sku.as_str()).collect();
+        let skus: Vec<&str> = cat
+            .rows
+            .iter()
+            .filter(|r| r.clean)
+            .map(|r| r.sku.as_str())
+            .collect();
         assert_eq!(skus, vec!["A-1", "ONLY-SHOP"]);
         assert_eq!(cat.matched, 1);
         assert_eq!(

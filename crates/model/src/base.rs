@@ -14,7 +14,9 @@
 use crate::field::FieldName;
 use crate::sku::{Sku, SourceId};
 use crate::value::Value;
-use std::collections::HashMap;
+/// The map type of [`BaseView`]: a std `HashMap` with foldhash (fast,
+/// randomly seeded) instead of SipHash.
+pub type BaseMap<K, V> = foldhash::HashMap<K, V>;
 use std::sync::Arc;
 
 /// The last agreed value of one (target, SKU, field). The state crate owns
@@ -48,9 +50,9 @@ pub struct SideBase {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BaseView {
     /// `b_i`: per SKU, one entry per (side, field) (at most one each).
-    pub values: HashMap<Sku, Vec<SideBase>>,
+    pub values: BaseMap<Sku, Vec<SideBase>>,
     /// `P`: per SKU, the pooled quantity of each `merge: delta` field.
-    pub pools: HashMap<Sku, Vec<(FieldName, i64)>>,
+    pub pools: BaseMap<Sku, Vec<(FieldName, i64)>>,
 }
 
 impl BaseView {
@@ -93,6 +95,13 @@ impl BaseView {
             Some(p) => p.1 = pool,
             None => list.push((field, pool)),
         }
+    }
+
+    /// Releases the spare capacity of every SKU's lists (call after loading
+    /// a large view entry by entry).
+    pub fn shrink_to_fit(&mut self) {
+        self.values.values_mut().for_each(Vec::shrink_to_fit);
+        self.pools.values_mut().for_each(Vec::shrink_to_fit);
     }
 
     /// Removes every base entry and pool of one SKU.

@@ -25,7 +25,7 @@ pub mod sku;
 pub mod transform;
 pub mod value;
 
-pub use base::{BaseEntry, BaseView, SideBase, StateUpdate};
+pub use base::{BaseEntry, BaseMap, BaseView, SideBase, StateUpdate};
 pub use field::{FieldKind, FieldName, UnknownField};
 pub use plan::{
     Change, Conflict, FlaggedDrift, GuardResult, IdentityIssue, Plan, Reason, Settle, StateIntent,

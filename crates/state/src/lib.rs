@@ -254,6 +254,7 @@ impl StateStore {
             let (k, v) = kv.map_err(|e| self.db_err(e))?;
             self.load_entry(&mut view, &mut interner, &k, &v)?;
         }
+        view.shrink_to_fit();
         Ok(view)
     }
 
