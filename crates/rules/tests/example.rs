@@ -112,3 +112,40 @@ fields:
     assert!(!rules.sources[&SourceId::new("erp")].can_write(FieldName::StockQuantity));
     assert_eq!(rules.state_dir, Path::new("/demo/.skusync"));
 }
+
+#[test]
+fn damaged_copies_of_the_example_never_panic() {
+    // Every truncation and every single-line deletion of the example is
+    // either valid or a list of diagnostics with a place; nothing panics.
+    let text = std::fs::read_to_string(repo_root().join("rules.example.yaml")).expect("example");
+    let file = Path::new("rules.yaml");
+    let base = Path::new("/x");
+    let mut rejected = 0;
+    // Cut at every line start and every 11th character (the whole range
+    // costs seconds in a debug build for no extra coverage).
+    let cuts = text
+        .char_indices()
+        .enumerate()
+        .filter(|(n, (i, _))| n % 11 == 0 || text[..*i].ends_with('\n'))
+        .map(|(_, (i, _))| i);
+    for cut in cuts {
+        if let Err(e) = parse_str(&text[..cut], file, base, &env) {
+            assert!(!e.diagnostics.is_empty());
+            rejected += 1;
+        }
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    for skip in 0..lines.len() {
+        let damaged: Vec<&str> = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .map(|(_, l)| *l)
+            .collect();
+        if let Err(e) = parse_str(&damaged.join("\n"), file, base, &env) {
+            assert!(e.diagnostics.iter().all(|d| d.file == file));
+            rejected += 1;
+        }
+    }
+    assert!(rejected > 0);
+}
