@@ -345,3 +345,113 @@ fn guards_measure_changes_and_price_moves() {
         r#"[{"name":"max_changes","limit":"1","value":"1","tripped":false},{"name":"max_price_change","limit":"50%","value":"4.3%","tripped":false}]"#
     );
 }
+
+#[test]
+fn newest_winner_is_recorded_only_when_every_write_was_confirmed() {
+    let rules = vec![newest(NAME, &["shop", "outlet", "b2b"], &[])];
+    let s = |a: &str, b: &str, c: &str| {
+        vec![
+            Snapshot::new("shop", vec![rec("A", &[(NAME, text(a))])]),
+            Snapshot::new("outlet", vec![rec("A", &[(NAME, text(b))])]),
+            Snapshot::new("b2b", vec![rec("A", &[(NAME, text(c))])]),
+        ]
+    };
+    let base = settle_all(
+        &plan(&rules, &s("Tee", "Tee", "Tee"), &BaseView::default()),
+        &BaseView::default(),
+    );
+    // The shop renames; the write to the outlet fails, b2b's succeeds.
+    let p = plan(&rules, &s("Shirt", "Tee", "Tee"), &base);
+    assert_eq!(p.changes.len(), 2);
+    assert_eq!(p.state[0].settle, Settle::AllConfirmed);
+    let updates = skusync_engine::settle(&p, |_, c| {
+        if c.target.as_str() == "outlet" {
+            skusync_engine::Outcome::Failed
+        } else {
+            skusync_engine::Outcome::Confirmed
+        }
+    });
+    let mut base2 = base.clone();
+    base2.apply_updates(&updates, "t", "r2");
+    // Next run: the shop still counts as changed, so the outlet gets the
+    // new name again; no conflict, and b2b is left alone.
+    let p = plan(&rules, &s("Shirt", "Tee", "Shirt"), &base2);
+    assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);
+    assert_eq!(
+        change_lines(&p),
+        vec![
+            r#"{"target":"outlet","sku":"A","field":"name","from":"Tee","to":"Shirt","base":"Tee","reason":"newest","source":"shop","rule":"fields.name"}"#
+        ]
+    );
+}
+
+#[test]
+fn truth_propagates_an_unset_value_and_reports_transform_failures() {
+    let sale = skusync_model::FieldName::PriceSale;
+    let huge = Transform {
+        multiply: Some(rust_decimal::Decimal::MAX),
+        ..Transform::default()
+    };
+    let rules = vec![
+        truth(
+            sale,
+            "erp",
+            &[("shop", Transform::default())],
+            OnDrift::Overwrite,
+        ),
+        truth(PRICE, "erp", &[("shop", huge)], OnDrift::Overwrite),
+    ];
+    let s = vec![
+        Snapshot::new(
+            "erp",
+            vec![rec("A", &[(PRICE, money("10"))]).with(sale, None)],
+        ),
+        Snapshot::new(
+            "shop",
+            vec![rec("A", &[(PRICE, money("1")), (sale, money("8.00"))])],
+        ),
+    ];
+    let p = plan(&rules, &s, &BaseView::default());
+    assert_eq!(
+        change_lines(&p),
+        vec![
+            r#"{"target":"shop","sku":"A","field":"price.sale","from":"8.00","to":null,"base":null,"reason":"truth","source":"erp","rule":"fields.price.sale"}"#
+        ]
+    );
+    assert_eq!(p.conflicts.len(), 1);
+    assert_eq!(p.conflicts[0].field, PRICE);
+    assert!(
+        p.conflicts[0]
+            .reason
+            .starts_with("transform for shop: the transform overflows"),
+        "{}",
+        p.conflicts[0].reason
+    );
+}
+
+#[test]
+fn merge_failed_and_unsent_writes_keep_the_read_value_as_base() {
+    let rules = vec![merge(STOCK, &["shop", "outlet"], Seed::Max)];
+    let s = |a: i64, b: i64| {
+        vec![
+            Snapshot::new("shop", vec![rec("A", &[(STOCK, qty(a))])]),
+            Snapshot::new("outlet", vec![rec("A", &[(STOCK, qty(b))])]),
+        ]
+    };
+    let base = settle_all(
+        &plan(&rules, &s(5, 5), &BaseView::default()),
+        &BaseView::default(),
+    );
+    let p = plan(&rules, &s(3, 5), &base);
+    assert_eq!(p.changes.len(), 1, "{:?}", p.changes);
+    let updates = skusync_engine::settle(&p, |_, _| skusync_engine::Outcome::NotSent);
+    let mut base2 = base.clone();
+    base2.apply_updates(&updates, "t", "r2");
+    assert_eq!(base2.pool(&"A".into(), STOCK), Some(3));
+    let outlet = base2.get(&"outlet".into(), &"A".into(), STOCK).unwrap();
+    assert_eq!((outlet.value.clone(), outlet.version), (Some(qty(5)), 2));
+    // The sale is not counted twice: the outlet is still asked for -2.
+    let p = plan(&rules, &s(3, 5), &base2);
+    assert_eq!(p.changes[0].delta, Some(-2));
+    assert_eq!(p.changes[0].to, Some(qty(3)));
+}
