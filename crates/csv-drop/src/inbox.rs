@@ -257,8 +257,8 @@ impl Inbox {
         }
         let name = file_name(&file);
         let handle = File::open(&file).map_err(|e| CsvDropError::io(&file, e))?;
-        let parsed =
-            parse(&self.prepared, &name, handle).map_err(|e| CsvDropError::io(&file, e))?;
+        let parsed = parse(&self.prepared, &name, handle, Some(seen.len))
+            .map_err(|e| CsvDropError::io(&file, e))?;
         #[cfg(test)]
         if let Some(hook) = &self.after_parse {
             hook(&file);
@@ -320,7 +320,8 @@ impl Inbox {
     /// tests and benchmarks).
     pub fn parse_file(&self, path: &Path) -> Result<Parsed, CsvDropError> {
         let handle = File::open(path).map_err(|e| CsvDropError::io(path, e))?;
-        parse(&self.prepared, &file_name(path), handle).map_err(|e| CsvDropError::io(path, e))
+        let size = handle.metadata().ok().map(|m| m.len());
+        parse(&self.prepared, &file_name(path), handle, size).map_err(|e| CsvDropError::io(path, e))
     }
 
     /// Moves the file of an `Accepted` or `Unchanged` outcome, the files it

@@ -15,6 +15,8 @@ use crate::number::{NumberError, NumberFormat};
 use crate::problem::{Problem, ProblemKind};
 use skusync_model::{FieldKind, FieldName, Record, Sku, Value};
 use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::hash::BuildHasher;
 use std::io::{self, BufRead, BufReader, Read};
 
 /// The most problems kept for one file; the rest are only counted.
@@ -22,6 +24,12 @@ pub const MAX_PROBLEMS: usize = 100;
 
 /// Buffer size of the streaming reader.
 const BUFFER: usize = 64 * 1024;
+
+/// Rows read before the rest of the file's rows are estimated and reserved.
+const SAMPLE_ROWS: usize = 1000;
+
+/// The most records reserved ahead from an estimate.
+const MAX_RESERVE: usize = 50_000_000;
 
 /// The most bytes looked at for delimiter detection.
 const HEAD_LIMIT: u64 = 1024 * 1024;
@@ -65,8 +73,8 @@ pub(crate) struct Prepared {
     header: Header,
     sku: ColumnRef,
     columns: Vec<(FieldName, ColumnRef)>,
-    /// Per field: case-folded file word → WooCommerce word.
-    values: HashMap<FieldName, HashMap<String, String>>,
+    /// Per field: (case-folded file word, WooCommerce word).
+    values: HashMap<FieldName, Vec<(String, String)>>,
     /// Per field: the accepted words, for messages.
     valid_words: HashMap<FieldName, String>,
     numbers: NumberFormat,
@@ -84,7 +92,7 @@ impl Prepared {
                 *field,
                 map.iter()
                     .map(|(k, v)| (fold(k), v.clone()))
-                    .collect::<HashMap<_, _>>(),
+                    .collect::<Vec<_>>(),
             );
         }
         for field in config.columns.keys() {
@@ -126,6 +134,16 @@ impl Prepared {
     }
 }
 
+/// `str::trim` with a fast path for the usual cell that needs no trimming.
+fn trim(s: &str) -> &str {
+    let plain = |b: &u8| b.is_ascii() && !b.is_ascii_whitespace();
+    let bytes = s.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) if plain(first) && plain(last) => s,
+        _ => s.trim(),
+    }
+}
+
 /// Trim + case-fold, the way header cells and `values:` words are matched.
 fn fold(s: &str) -> String {
     s.trim().to_lowercase()
@@ -161,11 +179,22 @@ pub(crate) fn detect_delimiter(head: &[u8]) -> Delimiter {
 /// Parses one drop read from `input`, naming it `file_name` in problems and
 /// origins. I/O errors are errors; everything wrong with the content is a
 /// problem in [`Parsed::Invalid`] (or a skipped row).
-pub(crate) fn parse(prepared: &Prepared, file_name: &str, input: impl Read) -> io::Result<Parsed> {
+///
+/// `size` (the file's length, when known) lets the reader reserve room for
+/// the records once instead of growing as it goes.
+pub(crate) fn parse(
+    prepared: &Prepared,
+    file_name: &str,
+    input: impl Read,
+    size: Option<u64>,
+) -> io::Result<Parsed> {
     match prepared.encoding {
-        Encoding::Utf8 => {
-            parse_buffered(prepared, file_name, BufReader::with_capacity(BUFFER, input))
-        }
+        Encoding::Utf8 => parse_buffered(
+            prepared,
+            file_name,
+            BufReader::with_capacity(BUFFER, input),
+            size,
+        ),
         Encoding::Windows1252 | Encoding::Latin1 => {
             let decoder = encoding_rs_io::DecodeReaderBytesBuilder::new()
                 .encoding(Some(encoding_rs::WINDOWS_1252))
@@ -174,6 +203,7 @@ pub(crate) fn parse(prepared: &Prepared, file_name: &str, input: impl Read) -> i
                 prepared,
                 file_name,
                 BufReader::with_capacity(BUFFER, decoder),
+                size,
             )
         }
     }
@@ -187,6 +217,50 @@ struct Mapped {
     index: usize,
     /// The header cell as written (trimmed), or `column N`.
     name: String,
+    /// The `values:` words of the field (case-folded file word, WooCommerce word).
+    words: Vec<(String, String)>,
+    /// The accepted words, for messages.
+    valid: String,
+}
+
+impl Mapped {
+    fn new(prepared: &Prepared, key: ColumnKey, index: usize, name: String) -> Self {
+        let field = match key {
+            ColumnKey::Sku => None,
+            ColumnKey::Field(f) => Some(f),
+        };
+        let lookup = |f: &FieldName| {
+            (
+                prepared.values.get(f).cloned().unwrap_or_default(),
+                prepared.valid_words.get(f).cloned().unwrap_or_default(),
+            )
+        };
+        let (words, valid) = field.as_ref().map(lookup).unwrap_or_default();
+        Mapped {
+            key,
+            field,
+            index,
+            name,
+            words,
+            valid,
+        }
+    }
+
+    /// The WooCommerce word for a file word, if `values:` maps it.
+    fn word(&self, cell: &str) -> Option<&str> {
+        if self.words.is_empty() {
+            return None;
+        }
+        let found = if cell.is_ascii() {
+            self.words
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(cell))
+        } else {
+            let folded = fold(cell);
+            self.words.iter().find(|(k, _)| *k == folded)
+        };
+        found.map(|(_, v)| v.as_str())
+    }
 }
 
 /// Problems of one file, capped, in the order found.
@@ -204,18 +278,21 @@ impl Problems {
     }
 }
 
-/// One occurrence of a SKU: its line and the record built for it, if the
-/// row was valid.
+/// A row with a SKU: its index in the records being built, its line, and
+/// the hash of its trimmed SKU (kept so growing the index never re-reads
+/// the records).
 #[derive(Clone, Copy)]
 struct Occurrence {
+    hash: u64,
     line: u64,
-    record: Option<usize>,
+    record: u32,
 }
 
 fn parse_buffered<R: BufRead>(
     prepared: &Prepared,
     file_name: &str,
     mut input: R,
+    size: Option<u64>,
 ) -> io::Result<Parsed> {
     // The first line, for the BOM and delimiter detection, then chained back.
     // Leading blank lines are read too, so detection sees the first real line.
@@ -295,10 +372,6 @@ fn parse_buffered<R: BufRead>(
     );
     let mut mapped = Vec::new();
     for (key, col) in wanted {
-        let field = match key {
-            ColumnKey::Sku => None,
-            ColumnKey::Field(f) => Some(f),
-        };
         match col {
             ColumnRef::Index(i) => {
                 if *i == 0 || *i > width {
@@ -317,12 +390,7 @@ fn parse_buffered<R: BufRead>(
                         .filter(|n| !n.is_empty())
                         .cloned()
                         .unwrap_or_else(|| format!("column {i}"));
-                    mapped.push(Mapped {
-                        key,
-                        field,
-                        index: i - 1,
-                        name,
-                    });
+                    mapped.push(Mapped::new(prepared, key, i - 1, name));
                 }
             }
             ColumnRef::Name(name) => {
@@ -334,12 +402,7 @@ fn parse_buffered<R: BufRead>(
                     .map(|(i, _)| i)
                     .collect();
                 match hits.as_slice() {
-                    [i] => mapped.push(Mapped {
-                        key,
-                        field,
-                        index: *i,
-                        name: header_cells[*i].clone(),
-                    }),
+                    [i] => mapped.push(Mapped::new(prepared, key, *i, header_cells[*i].clone())),
                     [] => problems.push(Problem::line(
                         file_name,
                         header_line,
@@ -372,9 +435,14 @@ fn parse_buffered<R: BufRead>(
     };
 
     let mut rows: u64 = 0;
-    let mut records: Vec<Option<Record>> = Vec::new();
-    let mut seen: HashMap<Box<str>, Occurrence> = HashMap::new();
-    let mut duplicates: HashMap<Box<str>, Vec<Occurrence>> = HashMap::new();
+    // Every row with a SKU gets a record (invalid rows too, flagged, so that
+    // duplicates are found among all rows); the SKU index holds each SKU's
+    // first occurrence and borrows the key from the record: no copy per SKU.
+    let mut records: Vec<Record> = Vec::new();
+    let mut keep: Vec<bool> = Vec::new();
+    let hasher = hashbrown::DefaultHashBuilder::default();
+    let mut index: hashbrown::HashTable<Occurrence> = hashbrown::HashTable::new();
+    let mut duplicates: HashMap<u32, Vec<Occurrence>> = HashMap::new();
     let mut invalid_rows: u64 = 0;
     let mut buf = String::new();
     let mut row_problems: Vec<Problem> = Vec::new();
@@ -413,7 +481,7 @@ fn parse_buffered<R: BufRead>(
         row_problems.clear();
         // The SKU.
         let sku = match std::str::from_utf8(strip_cr(&record, sku_col.index)) {
-            Ok(s) if s.trim().is_empty() => {
+            Ok(s) if trim(s).is_empty() => {
                 row_problems.push(Problem::cell(
                     file_name,
                     line,
@@ -439,13 +507,17 @@ fn parse_buffered<R: BufRead>(
         };
         let mut out = sku.map(|s| {
             let mut r = Record::new(Sku::new(s));
-            r.origin = Some(format!("{file_name}:{line}"));
+            let mut origin = String::with_capacity(file_name.len() + 12);
+            origin.push_str(file_name);
+            origin.push(':');
+            let _ = write!(origin, "{line}");
+            r.origin = Some(origin);
             r
         });
         for col in field_cols {
             let Some(field) = col.field else { continue };
             let cell = match std::str::from_utf8(&record[col.index]) {
-                Ok(c) => c.trim(),
+                Ok(c) => trim(c),
                 Err(_) => {
                     row_problems.push(Problem::cell(
                         file_name,
@@ -477,57 +549,80 @@ fn parse_buffered<R: BufRead>(
                 problems.push(p);
             }
         }
-        if let Some(s) = sku {
-            let key = s.trim();
-            let index = if valid {
-                records.push(out);
-                Some(records.len() - 1)
-            } else {
-                None
-            };
-            let occurrence = Occurrence {
-                line,
-                record: index,
-            };
-            if let Some(first) = seen.get(key) {
-                duplicates
-                    .entry(key.into())
-                    .or_insert_with(|| vec![*first])
-                    .push(occurrence);
-            } else {
-                seen.insert(key.into(), occurrence);
+        let Some(record) = out else { continue };
+        let Ok(slot) = u32::try_from(records.len()) else {
+            return Err(io::Error::other("more than 4 billion rows in one file"));
+        };
+        let key = trim(record.sku.as_str());
+        let hash = hasher.hash_one(key);
+        let occurrence = Occurrence {
+            hash,
+            line,
+            record: slot,
+        };
+        match index.find(hash, |o| {
+            o.hash == hash && trim(records[o.record as usize].sku.as_str()) == key
+        }) {
+            Some(first) => duplicates
+                .entry(first.record)
+                .or_insert_with(|| vec![*first])
+                .push(occurrence),
+            None => {
+                index.insert_unique(hash, occurrence, |o| o.hash);
             }
         }
+        if records.len() == SAMPLE_ROWS
+            && let Some(size) = size
+        {
+            // Room for the rest, estimated from the bytes per row so far.
+            let used = reader.position().byte().max(1);
+            let estimate = size.saturating_mul(SAMPLE_ROWS as u64) / used;
+            let more = usize::try_from(estimate.saturating_sub(SAMPLE_ROWS as u64) + 16)
+                .unwrap_or(0)
+                .min(MAX_RESERVE);
+            records.reserve(more);
+            keep.reserve(more);
+            index.reserve(more, |o| o.hash);
+        }
+        records.push(record);
+        keep.push(valid);
     }
-    drop(seen);
+    drop(index);
 
     // Duplicates: every occurrence is suspect, so every one is dropped.
-    let mut dup_list: Vec<(Box<str>, Vec<Occurrence>)> = duplicates.into_iter().collect();
-    dup_list.sort_by_key(|(_, occ)| occ[0].line);
-    for (sku, occurrences) in &dup_list {
+    let mut dup_list: Vec<Vec<Occurrence>> = duplicates.into_values().collect();
+    dup_list.sort_by_key(|occ| occ[0].line);
+    for occurrences in &dup_list {
         problems.push(Problem::cell(
             file_name,
             occurrences[0].line,
             sku_col.index + 1,
             ProblemKind::DuplicateSku {
-                sku: sku.to_string(),
+                sku: records[occurrences[0].record as usize]
+                    .sku
+                    .as_str()
+                    .trim()
+                    .to_string(),
                 lines: occurrences.iter().map(|o| o.line).collect(),
             },
         ));
         for o in occurrences {
-            if let Some(i) = o.record {
-                records[i] = None;
+            let flag = &mut keep[o.record as usize];
+            if *flag {
+                *flag = false;
                 invalid_rows += 1;
             }
         }
     }
+    let mut flags = keep.into_iter();
+    records.retain(|_| flags.next().unwrap_or(false));
     problems
         .kept
         .sort_by_key(|p| (p.line.unwrap_or(0), p.column.unwrap_or(0)));
 
     if problems.total == 0 {
         return Ok(Parsed::Valid(ParsedFile {
-            records: records.into_iter().flatten().collect(),
+            records,
             rows,
             skipped: 0,
             skipped_problems: Vec::new(),
@@ -553,7 +648,7 @@ fn parse_buffered<R: BufRead>(
             })
         }
         OnInvalid::Skip => Ok(Parsed::Valid(ParsedFile {
-            records: records.into_iter().flatten().collect(),
+            records,
             rows,
             skipped: invalid_rows,
             skipped_problems: problems.kept,
@@ -657,20 +752,12 @@ fn parse_cell(
         }
         FieldKind::Text => Ok(Value::Text(cell.to_string())),
         FieldKind::Enum | FieldKind::Flag => {
-            let word = prepared
-                .values
-                .get(&field)
-                .and_then(|m| m.get(&fold(cell)))
-                .map_or(cell, String::as_str);
+            let word = col.word(cell).unwrap_or(cell);
             Value::parse(field, word).map_err(|_| ProblemKind::UnknownWord {
                 value: cell.to_string(),
                 column_name: col.name.clone(),
                 key,
-                valid: prepared
-                    .valid_words
-                    .get(&field)
-                    .cloned()
-                    .unwrap_or_default(),
+                valid: col.valid.clone(),
             })
         }
     }
@@ -711,7 +798,7 @@ mod tests {
     fn origins(data: &[u8]) -> Vec<String> {
         let config = CsvSourceConfig::new("x", ColumnRef::Name("sku".into()))
             .column(FieldName::Name, ColumnRef::Name("name".into()));
-        match parse(&Prepared::new(&config), "f.csv", data).unwrap() {
+        match parse(&Prepared::new(&config), "f.csv", data, None).unwrap() {
             Parsed::Valid(p) => p
                 .records
                 .iter()
@@ -730,9 +817,12 @@ mod tests {
         assert_eq!(origins(crlf), want);
         // The SKU as the last cell of a CRLF line keeps no `\r`.
         let config = CsvSourceConfig::new("x", ColumnRef::Name("sku".into()));
-        let Ok(Parsed::Valid(p)) =
-            parse(&Prepared::new(&config), "f.csv", &b"n,sku\r\nx,A-1\r\n"[..])
-        else {
+        let Ok(Parsed::Valid(p)) = parse(
+            &Prepared::new(&config),
+            "f.csv",
+            &b"n,sku\r\nx,A-1\r\n"[..],
+            None,
+        ) else {
             panic!("valid")
         };
         assert_eq!(p.records[0].sku.as_str(), "A-1");
