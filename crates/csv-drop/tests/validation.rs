@@ -129,6 +129,16 @@ fn missing_mapped_column_names_the_header_and_the_closest() {
 }
 
 #[test]
+fn a_column_name_matching_two_header_cells_is_ambiguous() {
+    assert_eq!(
+        parse_invalid(price_stock("ambiguous-column.csv"), "ambiguous-column.csv"),
+        vec![
+            "ambiguous-column.csv:1: column \"Item\" (sku) matches several header cells: columns 1, 4"
+        ]
+    );
+}
+
+#[test]
 fn column_index_out_of_range() {
     let mut config = price_stock("missing-column.csv");
     config
