@@ -7,7 +7,8 @@
 //! (nanoseconds; the engine is single-threaded), so it does not count time
 //! the machine spent on other work. Peak memory is the process's `VmHWM`
 //! from `/proc/self/status` (resident high-water mark, inputs included).
-//! Both are Linux-only; elsewhere they print as unavailable.
+//! Both are Linux-only; elsewhere they print as unavailable. Each scenario
+//! runs in its own process and plans three times; the fastest is shown.
 
 use skusync_model::{
     BaseView, FieldName, FieldRule, Guards, Limit, MatchRules, NormalizeStep, OnDrift, Plan,
@@ -132,27 +133,43 @@ fn measure(label: &str, snaps: &[Snapshot], base: &BaseView) -> Plan {
         max_changes: Some(Limit::Percent("20".parse().expect("decimal"))),
         max_price_change: Some("50".parse().expect("decimal")),
     };
-    let cpu0 = cpu_ns();
-    let wall = Instant::now();
-    let plan = skusync_engine::plan(&skusync_engine::Inputs {
-        fields: &rules,
-        matching: &matching,
-        guards: &guards,
-        snapshots: snaps,
-        base,
-        generated_at: "2026-11-24T10:00:00Z",
-        rules_digest: "bench",
-    });
-    let wall = wall.elapsed();
-    let cpu = match (cpu0, cpu_ns()) {
-        (Some(a), Some(b)) => format!("{:.3} s", (b - a) as f64 / 1e9),
-        _ => "unavailable".into(),
+    // Three plans; the figures are the fastest (the least disturbed by
+    // other work on the machine). Each plan is dropped before the next.
+    let mut best: Option<(u64, f64)> = None;
+    let mut plan = Plan::default();
+    for _ in 0..3 {
+        drop(std::mem::take(&mut plan));
+        let cpu0 = cpu_ns();
+        let wall = Instant::now();
+        plan = skusync_engine::plan(&skusync_engine::Inputs {
+            fields: &rules,
+            matching: &matching,
+            guards: &guards,
+            snapshots: snaps,
+            base,
+            generated_at: "2026-11-24T10:00:00Z",
+            rules_digest: "bench",
+        });
+        let wall = wall.elapsed().as_secs_f64();
+        let cpu = match (cpu0, cpu_ns()) {
+            (Some(a), Some(b)) => b - a,
+            _ => 0,
+        };
+        if best.is_none_or(|(c, _)| cpu < c) {
+            best = Some((cpu, wall));
+        }
+    }
+    let (cpu, wall) = best.unwrap_or((0, 0.0));
+    let cpu = if cpu == 0 {
+        "unavailable".to_string()
+    } else {
+        format!("{:.3} s", cpu as f64 / 1e9)
     };
     let json_t = Instant::now();
     let json = serde_json::to_vec(&plan).map(|v| v.len()).unwrap_or(0);
     println!(
         "{label}: cpu {cpu}, wall {:.3} s, changes {}, state intents {}, plan JSON {} KiB in {:.3} s, VmHWM {} MiB",
-        wall.as_secs_f64(),
+        wall,
         plan.changes.len(),
         plan.state.len(),
         json / 1024,

@@ -19,6 +19,7 @@
 
 use sha2::{Digest, Sha256};
 use skusync_model::{BaseView, FieldName, Record, RecordKind, SideBase, Sku, Value};
+use smallvec::SmallVec;
 
 /// Streams the canonical encoding into SHA-256.
 pub(crate) struct Digester {
@@ -108,7 +109,7 @@ fn put_record(buf: &mut Vec<u8>, r: &Record) {
 
 fn put_base(buf: &mut Vec<u8>, sku: &Sku, entries: &[SideBase], pools: &[(FieldName, i64)]) {
     if !entries.is_empty() {
-        let mut sorted: Vec<&SideBase> = entries.iter().collect();
+        let mut sorted: SmallVec<[&SideBase; 8]> = entries.iter().collect();
         sorted.sort_by(|a, b| (a.field, &a.side).cmp(&(b.field, &b.side)));
         buf.push(b'B');
         put_str(buf, sku.as_str());
@@ -120,7 +121,7 @@ fn put_base(buf: &mut Vec<u8>, sku: &Sku, entries: &[SideBase], pools: &[(FieldN
         }
     }
     if !pools.is_empty() {
-        let mut sorted: Vec<&(FieldName, i64)> = pools.iter().collect();
+        let mut sorted: SmallVec<[&(FieldName, i64); 4]> = pools.iter().collect();
         sorted.sort();
         buf.push(b'P');
         put_str(buf, sku.as_str());

@@ -14,6 +14,11 @@
 //! without another lookup.
 
 use foldhash::{HashMap, HashMapExt};
+use smallvec::SmallVec;
+
+/// Where one canonical SKU occurs: (source index, record). Inline for up to
+/// three sources, so the index does not allocate once per SKU.
+pub(crate) type Occurrences<'a> = SmallVec<[(usize, &'a Record); 3]>;
 use skusync_model::{
     IdentityIssue, MatchRules, Record, RecordKind, Sku, Snapshot, SourceId, Unmatched,
 };
@@ -24,7 +29,7 @@ pub(crate) struct SkuRow<'a> {
     pub sku: Sku,
     /// (source index, record), sorted by source index; at most one per
     /// source for a clean SKU.
-    pub records: Vec<(usize, &'a Record)>,
+    pub records: Occurrences<'a>,
     /// False when the SKU has an identity problem: it is never planned.
     pub clean: bool,
 }
@@ -78,8 +83,10 @@ pub(crate) fn join<'a>(rules: &MatchRules, snapshots: &'a [Snapshot]) -> Catalog
         aliases.entry(source).or_default().insert(from, to);
     }
 
-    let total: usize = snapshots.iter().map(|s| s.records.len()).sum();
-    let mut index: HashMap<Sku, Vec<(usize, &Record)>> = HashMap::with_capacity(total);
+    // Most SKUs are listed by every source: the largest snapshot is a good
+    // guess of the number of distinct SKUs.
+    let largest = snapshots.iter().map(|s| s.records.len()).max().unwrap_or(0);
+    let mut index: HashMap<Sku, Occurrences> = HashMap::with_capacity(largest);
     let mut empty: Vec<(usize, Vec<&Record>)> = Vec::new();
     let mut order: Vec<usize> = (0..snapshots.len()).collect();
     order.sort_by(|&a, &b| snapshots[a].source.cmp(&snapshots[b].source));

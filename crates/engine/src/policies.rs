@@ -12,7 +12,12 @@ use skusync_model::{
     BaseEntry, Change, Conflict, FieldName, FieldRule, FlaggedDrift, OnDrift, Reason, Record, Seed,
     Settle, SideBase, Sku, SourceId, StateIntent, Transform, Value,
 };
+use smallvec::SmallVec;
 use std::collections::BTreeMap;
+
+/// A per-SKU list of sides: inline for the usual handful, so planning a
+/// SKU does not allocate.
+type Sides<T> = SmallVec<[T; 4]>;
 
 /// What the policies produce, in generation order (sorted at the end).
 #[derive(Default)]
@@ -307,7 +312,7 @@ fn merge<'s>(
     out: &mut Out,
 ) {
     let field = rule.field;
-    let present: Vec<MergeSide<'s>> = sides
+    let present: Sides<MergeSide<'s>> = sides
         .iter()
         .filter_map(|&(id, src, transform)| {
             let v = ctx.quantity(src, field)?;
@@ -366,7 +371,7 @@ fn merge<'s>(
             }
         }
     };
-    let mut desired = Vec::with_capacity(present.len());
+    let mut desired: Sides<i64> = SmallVec::new();
     for s in &present {
         let d = match s.transform {
             None => Ok(pool),
@@ -438,7 +443,7 @@ fn newest(
     out: &mut Out,
 ) {
     let field = rule.field;
-    let present: Vec<NewestSide> = sides
+    let present: Sides<NewestSide> = sides
         .iter()
         .filter_map(|&(id, src)| Some((id, src, ctx.value(src, field)?, ctx.base(id, field))))
         .collect();
@@ -466,10 +471,10 @@ fn newest(
             reason: reason.to_string(),
         });
     };
-    let established: Vec<usize> = (0..present.len())
+    let established: Sides<usize> = (0..present.len())
         .filter(|&i| present[i].3.is_some())
         .collect();
-    let changed: Vec<usize> = established
+    let changed: Sides<usize> = established
         .iter()
         .copied()
         .filter(|&i| {
@@ -478,7 +483,7 @@ fn newest(
                 .is_some_and(|b| !same_opt(present[i].2, b.value.as_ref()))
         })
         .collect();
-    let all: Vec<usize> = (0..present.len()).collect();
+    let all: Sides<usize> = (0..present.len()).collect();
     let winner = if !changed.is_empty() {
         if agree(&changed) {
             preferred(&changed).unwrap_or(changed[0])
