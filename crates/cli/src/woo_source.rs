@@ -1,0 +1,88 @@
+//! Maps a validated `kind: woocommerce` source from the rules onto the
+//! WooCommerce adapter's configuration, and reads a store for a plan.
+
+use crate::output::Ui;
+use anyhow::{Context, Result};
+use skusync_model::{FieldName, Snapshot, SourceId};
+use skusync_rules as rules;
+use skusync_woocommerce as woo;
+use std::time::Duration;
+
+/// The adapter configuration for a rules-file store.
+pub fn config(source: &SourceId, spec: &rules::WooSpec) -> woo::WooConfig {
+    let mut config = woo::WooConfig::new(
+        source.as_str(),
+        spec.url.clone(),
+        spec.consumer_key.clone(),
+        spec.consumer_secret.clone(),
+    );
+    config.wp_subfolder = spec.wp_subfolder.clone();
+    config.auth = match spec.auth {
+        rules::WooAuth::Auto => woo::AuthMode::Auto,
+        rules::WooAuth::Basic => woo::AuthMode::Basic,
+        rules::WooAuth::Query => woo::AuthMode::Query,
+        rules::WooAuth::OAuth1 => woo::AuthMode::OAuth1,
+    };
+    config.ca_cert = spec.ca_cert.clone();
+    config.rate_limit = woo::RateLimit {
+        per_second: spec.rate_limit.per_second,
+        burst: spec.rate_limit.burst,
+    };
+    config.concurrency = usize::try_from(spec.concurrency).unwrap_or(4);
+    config.timeout = spec.timeout;
+    config.read = match spec.read {
+        rules::ReadMode::Incremental => woo::ReadPolicy::Incremental,
+        rules::ReadMode::Full => woo::ReadPolicy::Full,
+    };
+    config.full_every = spec.full_every;
+    config.overlap = spec.overlap;
+    config.stock_writes = match spec.stock_writes {
+        rules::StockWrites::Delta => skusync_adapter::StockWrites::Relative,
+        rules::StockWrites::Absolute => skusync_adapter::StockWrites::AbsoluteOnly,
+    };
+    config
+}
+
+/// Reads every product and variation of a store (a full read: a plan must
+/// see every item to tell missing from unchanged).
+pub async fn read(source: &SourceId, spec: &rules::WooSpec, ui: &Ui) -> Result<Snapshot> {
+    let store = woo::WooCommerce::new(config(source, spec))
+        .with_context(|| format!("source `{source}`: cannot set up the store connection"))?;
+    for warning in store.warnings() {
+        ui.note(&format!("{source}: warning: {warning}"));
+    }
+    let spinner = progress(ui, source);
+    let output = store
+        .read(&FieldName::ALL, woo::ReadMode::Full, chrono::Utc::now())
+        .await
+        .with_context(|| format!("source `{source}`: cannot read the store"))?;
+    if let Some(bar) = spinner {
+        bar.finish_and_clear();
+    }
+    ui.note(&format!(
+        "{source}: read {} items from {} in {} requests",
+        output.snapshot.records.len(),
+        spec.url,
+        output.requests
+    ));
+    if !output.problems.is_empty() {
+        ui.note(&format!(
+            "{source}: {} items cannot be matched (listed in the plan's identity section):",
+            output.problems.len()
+        ));
+        for p in output.problems.iter().take(5) {
+            ui.note(&format!("  {}: {}", p.origin, p.message));
+        }
+    }
+    Ok(output.snapshot)
+}
+
+fn progress(ui: &Ui, source: &SourceId) -> Option<indicatif::ProgressBar> {
+    if !ui.progress() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_message(format!("{source}: reading products and variations…"));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    Some(bar)
+}
