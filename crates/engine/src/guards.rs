@@ -55,9 +55,11 @@ pub(crate) fn evaluate(guards: &Guards, matched: u64, changes: &[Change]) -> Vec
             .iter()
             .filter(|c| c.field.kind() == FieldKind::Money)
             .filter_map(|c| match (&c.from, &c.to) {
-                (Some(Value::Money(f)), Some(Value::Money(t))) if !f.is_zero() => {
-                    ((*t - *f).abs() * Decimal::ONE_HUNDRED).checked_div(f.abs())
-                }
+                (Some(Value::Money(f)), Some(Value::Money(t))) if !f.is_zero() => t
+                    .checked_sub(*f)?
+                    .abs()
+                    .checked_mul(Decimal::ONE_HUNDRED)?
+                    .checked_div(f.abs()),
                 _ => None,
             })
             .max()

@@ -384,6 +384,13 @@ fn merge<'s>(
             Err(e) => return overflow(out, format!("transform for {}: {e}", s.id)),
         }
     }
+    if present
+        .iter()
+        .zip(&desired)
+        .any(|(s, d)| d.checked_sub(s.v).is_none())
+    {
+        return overflow(out, "the stock change overflows".to_string());
+    }
     let mut agreed = Vec::new();
     let mut changed = false;
     for (s, &d) in present.iter().zip(&desired) {

@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use skusync_model::{
     BaseView, Guards, Limit, OnDrift, Rounding, RoundingMode, Seed, Settle, Snapshot, Transform,
+    Value,
 };
 
 fn outlet_transform() -> Transform {
@@ -454,4 +455,54 @@ fn merge_failed_and_unsent_writes_keep_the_read_value_as_base() {
     let p = plan(&rules, &s(3, 5), &base2);
     assert_eq!(p.changes[0].delta, Some(-2));
     assert_eq!(p.changes[0].to, Some(qty(3)));
+}
+
+#[test]
+fn extreme_values_are_conflicts_not_panics() {
+    let rules = vec![merge(STOCK, &["shop", "outlet"], Seed::Max)];
+    let s = |a: i64, b: i64| {
+        vec![
+            Snapshot::new("shop", vec![rec("A", &[(STOCK, qty(a))])]),
+            Snapshot::new("outlet", vec![rec("A", &[(STOCK, qty(b))])]),
+        ]
+    };
+    let p = plan(&rules, &s(i64::MAX, i64::MIN), &BaseView::default());
+    assert!(p.changes.is_empty(), "{:?}", p.changes);
+    assert_eq!(p.conflicts[0].reason, "the stock change overflows");
+    let base = settle_all(
+        &plan(&rules, &s(0, 0), &BaseView::default()),
+        &BaseView::default(),
+    );
+    let p = plan(&rules, &s(i64::MAX, i64::MAX), &base);
+    assert_eq!(p.conflicts[0].reason, "the merged quantity overflows");
+
+    let price_rules = vec![truth(
+        PRICE,
+        "erp",
+        &[("shop", Transform::default())],
+        OnDrift::Overwrite,
+    )];
+    let guards = Guards {
+        max_changes: None,
+        max_price_change: Some("50".parse().unwrap()),
+    };
+    let snaps = vec![
+        Snapshot::new(
+            "erp",
+            vec![rec(
+                "A",
+                &[(PRICE, Value::Money(rust_decimal::Decimal::MAX))],
+            )],
+        ),
+        Snapshot::new(
+            "shop",
+            vec![rec(
+                "A",
+                &[(PRICE, Value::Money(rust_decimal::Decimal::MIN))],
+            )],
+        ),
+    ];
+    let p = plan_with(&price_rules, &guards, &snaps, &BaseView::default());
+    assert_eq!(p.changes.len(), 1);
+    assert_eq!(p.guards[0].value, "0%", "an unmeasurable move is left out");
 }

@@ -403,7 +403,8 @@ proptest! {
         }
     }
 
-    /// The same inputs, in any order, give byte-identical JSON.
+    /// The same inputs, in any order, give byte-identical JSON, and the JSON
+    /// reads back as the same plan.
     #[test]
     fn determinism(w in world(N), rules in rules(), edits in proptest::collection::vec(edit(N), 0..6), seed in any::<u64>()) {
         let mut w = w;
@@ -418,9 +419,13 @@ proptest! {
             let len = s.records.len();
             if len > 1 { s.records.rotate_left((seed as usize) % len); }
         }
-        let a = serde_json::to_string(&plan(&rules, &snaps, &base)).unwrap();
+        let planned = plan(&rules, &snaps, &base);
+        let a = serde_json::to_string(&planned).unwrap();
         let b = serde_json::to_string(&plan(&rules, &shuffled, &base.clone())).unwrap();
-        prop_assert_eq!(a, b);
+        prop_assert_eq!(&a, &b);
+        // `apply --plan plan.json` reads back exactly what was planned.
+        let back: Plan = serde_json::from_str(&a).unwrap();
+        prop_assert_eq!(back, planned);
     }
 }
 
