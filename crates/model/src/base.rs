@@ -49,9 +49,12 @@ pub struct SideBase {
 /// Base values and merge pools, keyed by canonical SKU.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BaseView {
-    /// `b_i`: per SKU, one entry per (side, field) (at most one each).
+    /// `b_i`: per SKU, at most one entry per (field, side), sorted by
+    /// (field, side) — [`BaseView::insert`] keeps that order, so two views
+    /// with the same entries compare equal.
     pub values: BaseMap<Sku, Vec<SideBase>>,
-    /// `P`: per SKU, the pooled quantity of each `merge: delta` field.
+    /// `P`: per SKU, the pooled quantity of each `merge: delta` field,
+    /// sorted by field ([`BaseView::set_pool`] keeps that order).
     pub pools: BaseMap<Sku, Vec<(FieldName, i64)>>,
 }
 
@@ -82,18 +85,18 @@ impl BaseView {
     /// Sets the base entry of (side, SKU, field), replacing any previous one.
     pub fn insert(&mut self, side: SourceId, sku: Sku, field: FieldName, entry: BaseEntry) {
         let list = self.values.entry(sku).or_default();
-        match list.iter_mut().find(|b| b.field == field && b.side == side) {
-            Some(b) => b.entry = entry,
-            None => list.push(SideBase { side, field, entry }),
+        match list.binary_search_by(|b| (b.field, &b.side).cmp(&(field, &side))) {
+            Ok(i) => list[i].entry = entry,
+            Err(i) => list.insert(i, SideBase { side, field, entry }),
         }
     }
 
     /// Sets the merge pool of (SKU, field), replacing any previous one.
     pub fn set_pool(&mut self, sku: Sku, field: FieldName, pool: i64) {
         let list = self.pools.entry(sku).or_default();
-        match list.iter_mut().find(|(f, _)| *f == field) {
-            Some(p) => p.1 = pool,
-            None => list.push((field, pool)),
+        match list.binary_search_by(|(f, _)| f.cmp(&field)) {
+            Ok(i) => list[i].1 = pool,
+            Err(i) => list.insert(i, (field, pool)),
         }
     }
 

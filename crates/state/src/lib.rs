@@ -169,6 +169,9 @@ struct StoredPool {
 }
 
 const BASE: &str = "base";
+/// How often, and how far apart, a held lock is tried again on open.
+const LOCK_ATTEMPTS: u32 = 20;
+const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(25);
 const WATERMARKS: &str = "watermarks";
 
 /// The state database of one `state_dir`.
@@ -203,21 +206,31 @@ pub struct Forgotten {
 impl StateStore {
     /// Opens (or creates) the state under `dir`, in sled's low-space mode.
     /// Fails with [`StateError::Locked`] when another process holds it.
+    ///
+    /// sled releases its file lock from background threads shortly after a
+    /// store is dropped, so a lock that is still held is retried for up to
+    /// half a second before it is reported: reopening in the same process
+    /// works, and another process holding the state is reported promptly.
     pub fn open(dir: impl AsRef<Path>) -> Result<StateStore, StateError> {
         let dir = dir.as_ref().to_path_buf();
-        let db = sled::Config::new()
-            .path(&dir)
-            .mode(sled::Mode::LowSpace)
-            .open()
-            .map_err(|source| match &source {
-                sled::Error::Io(e) if e.to_string().contains("could not acquire lock") => {
-                    StateError::Locked { dir: dir.clone() }
+        let mut attempts = 0;
+        let db = loop {
+            let opened = sled::Config::new()
+                .path(&dir)
+                .mode(sled::Mode::LowSpace)
+                .open();
+            match opened {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                    attempts += 1;
+                    if attempts >= LOCK_ATTEMPTS {
+                        return Err(StateError::Locked { dir });
+                    }
+                    std::thread::sleep(LOCK_RETRY);
                 }
-                _ => StateError::Open {
-                    dir: dir.clone(),
-                    source,
-                },
-            })?;
+                Err(source) => return Err(StateError::Open { dir, source }),
+            }
+        };
         let tree = |name: &str| {
             db.open_tree(name).map_err(|source| StateError::Open {
                 dir: dir.clone(),
