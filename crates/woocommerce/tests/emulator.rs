@@ -790,6 +790,23 @@ async fn diagnoses_from_misbehaving_hosts() {
         "",
     )))
     .await;
+    let json_answer = |status: &str, body: &str| {
+        raw(
+            status,
+            &[("Content-Type", "application/json; charset=UTF-8")],
+            body,
+        )
+    };
+    let no_capability = fake_host(Fake::Answer(json_answer(
+        "403 Forbidden",
+        r#"{"code":"woocommerce_rest_cannot_view","message":"Sorry, you cannot list resources.","data":{"status":403}}"#,
+    )))
+    .await;
+    let skewed = fake_host(Fake::Answer(json_answer(
+        "401 Unauthorized",
+        r#"{"code":"woocommerce_rest_authentication_error","message":"Invalid timestamp.","data":{"status":401}}"#,
+    )))
+    .await;
     let closes = fake_host(Fake::Close).await;
     let hangs = fake_host(Fake::Hang).await;
     // Nothing listens on port 1 (a freed ephemeral port could be taken by
@@ -807,6 +824,8 @@ async fn diagnoses_from_misbehaving_hosts() {
         (html_200, DiagnosisKind::NotJson),
         (wpcom, DiagnosisKind::WordPressCom),
         (redirect, DiagnosisKind::Redirect),
+        (no_capability, DiagnosisKind::MissingCapability),
+        (skewed, DiagnosisKind::ClockSkew),
         (closes, DiagnosisKind::HostError),
         (hangs, DiagnosisKind::Timeout),
         (refused, DiagnosisKind::ConnectionRefused),
@@ -827,4 +846,41 @@ async fn diagnoses_from_misbehaving_hosts() {
     c.timeout = Duration::from_millis(500);
     let d = diagnose(c, WriteProbe::Skip).await;
     assert_eq!(d.kind, DiagnosisKind::WordPressCom, "{d}");
+}
+
+/// A store whose batch limit was lowered answers 413: the adapter splits
+/// and sends again (never an unknown outcome: a 413 is refused whole), and
+/// stops splitting at one item.
+#[tokio::test]
+async fn batches_refused_as_too_large_are_split_not_lost() {
+    let url = fake_host(Fake::Answer(raw(
+        "413 Payload Too Large",
+        &[("Content-Type", "application/json; charset=UTF-8")],
+        r#"{"code":"woocommerce_rest_request_entity_too_large","message":"Unable to accept more than 2 items for this request.","data":{"status":413}}"#,
+    )))
+    .await;
+    let (c, _) = config(&url, "ck_a", "cs_b");
+    let woo = adapter(c);
+    let items: Vec<WriteItem> = (1..=3)
+        .map(|id| WriteItem {
+            sku: Sku::new(format!("S-{id}")),
+            remote: RemoteId {
+                id,
+                parent_id: None,
+            },
+            changes: vec![FieldWrite::AddStock { delta: 1 }],
+            marker: None,
+        })
+        .collect();
+    let report = woo.write(&items).await.expect("write");
+    // 3 items (413, limit 2) → 2 items (413) → 1 item each, three times.
+    assert_eq!(report.requests, 5);
+    for o in &report.outcomes {
+        match o {
+            ItemOutcome::Failed { code, .. } => {
+                assert_eq!(code, "woocommerce_rest_request_entity_too_large")
+            }
+            o => panic!("{o:?}"),
+        }
+    }
 }
