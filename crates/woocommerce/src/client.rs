@@ -634,8 +634,7 @@ impl Client {
             location: header("location")
                 .map(|l| l.split('?').next().unwrap_or_default().to_string()),
             wordpress_com: header("host-header")
-                .is_some_and(|h| h.to_ascii_lowercase().contains("wordpress.com"))
-                || header("x-ac").is_some(),
+                .is_some_and(|h| h.to_ascii_lowercase().contains("wordpress.com")),
             body: Vec::new(),
             auth,
         };

@@ -73,9 +73,20 @@ impl WooCommerce {
         &self.config.name
     }
 
-    /// Warnings about the configuration (plain http).
+    /// Warnings about the configuration (plain http; keys that plain http
+    /// ignores).
     pub fn warnings(&self) -> Vec<String> {
-        self.client.url().warnings().to_vec()
+        let url = self.client.url();
+        let mut w = url.warnings().to_vec();
+        if url.scheme() == url::Scheme::Http
+            && matches!(self.config.auth, AuthMode::Basic | AuthMode::Query)
+        {
+            w.push(format!(
+                "auth: {} over http:// is ignored by WooCommerce (it accepts only OAuth 1.0a without https): use https:// or auth: auto",
+                if self.config.auth == AuthMode::Basic { "basic" } else { "query" }
+            ));
+        }
+        w
     }
 
     /// HTTP requests sent so far by this adapter (retries included).

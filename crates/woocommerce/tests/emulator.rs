@@ -723,6 +723,12 @@ async fn diagnoses_from_the_emulator() {
     c.auth = AuthMode::Basic;
     let d = diagnose(c, WriteProbe::Skip).await;
     assert_eq!(d.kind, DiagnosisKind::BasicOverHttp, "{d}");
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("auth: basic over http://")),
+        "{d}"
+    );
 
     // TLS: the self-signed certificate without its CA.
     let d = diagnose(config(https.url(), rw.0, rw.1).0, WriteProbe::Skip).await;
