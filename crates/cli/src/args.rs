@@ -45,6 +45,17 @@ pub enum Command {
     /// Exit codes: 0 success; 1 error; with --detailed-exitcode, 2 when changes are planned.
     Plan(PlanArgs),
 
+    /// Validate the rules, then test every source: each store's connection and key, each drop folder.
+    ///
+    /// The rules are checked first (every problem at once, with file:line:column);
+    /// nothing is contacted when they are invalid. Then each WooCommerce store gets
+    /// one cheap authenticated read (and, with --write, a probe that the key may
+    /// write, which changes nothing), and each CSV source's newest complete file is
+    /// parsed and validated. Every failure names its likely cause and the fix.
+    ///
+    /// Exit codes: 0 when everything works; 1 otherwise.
+    Check(CheckArgs),
+
     /// Run the embedded example: an emulated WooCommerce store and a bundled ERP CSV drop, as a dry run.
     ///
     /// Starts the WooCommerce emulator in-process, seeded with the demo catalog,
@@ -113,6 +124,18 @@ pub struct PlanArgs {
     /// Report options.
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `skusync check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The rules file (see rules.example.yaml and docs/rules.md).
+    #[arg(long, value_name = "FILE", default_value = "rules.yaml")]
+    pub rules: PathBuf,
+
+    /// Also prove that each store's key may write (an empty batch request: nothing changes).
+    #[arg(long)]
+    pub write: bool,
 }
 
 /// `skusync demo`.

@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //! - `args`: the command line (clap), written to teach in `--help`.
-//! - `commands/`: one module per command (`plan`, `demo`).
+//! - `commands/`: one module per command (`plan`, `check`, `demo`).
 //! - `pipeline`: rules → sources → snapshots → base → plan, shared by commands.
 //! - `csv_source`, `woo_source`: map rules-file sources onto the adapters.
 //! - `output`: writing reports to stdout or a file (atomically).
@@ -39,6 +39,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Plan(args) => commands::plan::run(args, &ui).await,
+            Command::Check(args) => commands::check::run(args, &ui).await,
             Command::Demo(args) => commands::demo::run(args, &ui).await,
         }
     });
@@ -65,6 +66,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }

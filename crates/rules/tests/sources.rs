@@ -291,7 +291,7 @@ sources:
 #[test]
 fn alias_file_problems_name_its_lines() {
     let err = load(&fixtures().join("bad/aliases.yaml"), &env).expect_err("invalid aliases");
-    let csv = fixtures().join("bad/./aliases.csv");
+    let csv = fixtures().join("bad/aliases.csv");
     let got: Vec<String> = err.diagnostics.iter().map(ToString::to_string).collect();
     assert_eq!(
         got,
@@ -329,7 +329,7 @@ fields:
     assert_eq!((d.line, d.column), (6, 12));
     assert!(
         d.message
-            .starts_with("match.aliases: cannot read `/no/such/dir/./nope.csv`"),
+            .starts_with("match.aliases: cannot read `/no/such/dir/nope.csv`"),
         "{}",
         d.message
     );

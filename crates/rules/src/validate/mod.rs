@@ -103,7 +103,7 @@ impl Ctx<'_> {
         Some(if p.is_absolute() {
             p
         } else {
-            self.base_dir.join(p)
+            clean(&self.base_dir.join(p))
         })
     }
 
@@ -210,7 +210,7 @@ pub(crate) fn validate(ctx: &mut Ctx<'_>, w: WireRules) -> Option<RuleSet> {
 
     let state_dir = match &w.state_dir {
         Some(s) => ctx.path(s, "state_dir"),
-        None => Some(ctx.base_dir.join(".skusync")),
+        None => Some(clean(&ctx.base_dir.join(".skusync"))),
     };
 
     // Sources.
@@ -469,5 +469,19 @@ fn schedule(ctx: &mut Ctx<'_>, w: &WireSchedule, at: &Location) -> Option<Option
                 }
             }
         }
+    }
+}
+
+/// Drops `.` components (`./rules/./erp` → `rules/erp`) so messages show
+/// the paths operators expect; `..` is kept (symlinks make it meaningful).
+fn clean(path: &std::path::Path) -> PathBuf {
+    let cleaned: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    if cleaned.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        cleaned
     }
 }
