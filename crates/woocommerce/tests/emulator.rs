@@ -96,6 +96,13 @@ async fn full_read_pages_with_the_minimum_requests_over_oauth() {
         }
     }
     assert!(out.watermark.is_some());
+
+    // `check` without the write probe (what `plan` needs) reads only.
+    let d = woo.check(WriteProbe::Skip).await;
+    assert!(d.is_ok() && !d.write_checked, "{d}");
+    assert_eq!(d.products, Some(300));
+    let c = counts(&emu).await;
+    assert!(c.keys().all(|(m, _)| m == "GET"), "{c:?}");
     emu.shutdown().await;
 }
 
