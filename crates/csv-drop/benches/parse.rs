@@ -162,6 +162,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     figures.extend([
         measure(
+            "reference: only building 1M model `Record`s (3 fields, origin), no file",
+            || {
+                let mut records = Vec::new();
+                for i in 0..rows {
+                    let mut r = skusync_model::Record::new(format!("SKU-{i:07}"));
+                    r.origin = Some(format!("stock-0601.csv:{}", i + 2));
+                    r.fields.insert(
+                        FieldName::PriceRegular,
+                        Some(skusync_model::Value::Money(rust_decimal::Decimal::new(
+                            1990, 2,
+                        ))),
+                    );
+                    r.fields.insert(
+                        FieldName::StockQuantity,
+                        Some(skusync_model::Value::Quantity(i as i64)),
+                    );
+                    r.fields.insert(
+                        FieldName::StockStatus,
+                        Some(skusync_model::Value::StockStatus(
+                            skusync_model::StockStatus::InStock,
+                        )),
+                    );
+                    records.push(r);
+                }
+                (records.len() as u64 + 1, records)
+            },
+            expect,
+        ),
+        measure(
             "inbox parse: 4 mapped columns → records",
             || match inbox.parse_file(&path).expect("parse") {
                 Parsed::Valid(p) => (p.records.len() as u64 + 1, p),
