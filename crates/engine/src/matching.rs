@@ -86,7 +86,7 @@ pub(crate) fn join<'a>(rules: &MatchRules, snapshots: &'a [Snapshot]) -> Catalog
     // Most SKUs are listed by every source: the largest snapshot is a good
     // guess of the number of distinct SKUs.
     let largest = snapshots.iter().map(|s| s.records.len()).max().unwrap_or(0);
-    let mut index: HashMap<Sku, Occurrences> = HashMap::with_capacity(largest);
+    let mut index: HashMap<Key, Occurrences> = HashMap::with_capacity(largest);
     let mut empty: Vec<(usize, Vec<&Record>)> = Vec::new();
     let mut order: Vec<usize> = (0..snapshots.len()).collect();
     order.sort_by(|&a, &b| snapshots[a].source.cmp(&snapshots[b].source));
@@ -101,7 +101,7 @@ pub(crate) fn join<'a>(rules: &MatchRules, snapshots: &'a [Snapshot]) -> Catalog
                 Some(canonical(rules, source_aliases, &rec.sku)).filter(|s| !s.is_blank())
             };
             match sku {
-                Some(sku) => index.entry(sku).or_default().push((src, rec)),
+                Some(sku) => index.entry(Key::new(sku)).or_default().push((src, rec)),
                 None => match empty.last_mut() {
                     Some((s, list)) if *s == src => list.push(rec),
                     _ => empty.push((src, vec![rec])),
@@ -110,15 +110,16 @@ pub(crate) fn join<'a>(rules: &MatchRules, snapshots: &'a [Snapshot]) -> Catalog
         }
     }
 
-    let mut rows: Vec<SkuRow> = index
+    let mut keyed: Vec<(Key, Occurrences)> = index.into_iter().collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut rows: Vec<SkuRow> = keyed
         .into_iter()
-        .map(|(sku, records)| SkuRow {
-            sku,
+        .map(|(key, records)| SkuRow {
+            sku: key.sku,
             records,
             clean: true,
         })
         .collect();
-    rows.sort_unstable_by(|a, b| a.sku.cmp(&b.sku));
 
     let mut identity = Vec::new();
     for (src, recs) in &empty {
@@ -174,6 +175,65 @@ pub(crate) fn join<'a>(rules: &MatchRules, snapshots: &'a [Snapshot]) -> Catalog
     }
 }
 
+/// A canonical SKU as an index key, with its first 16 bytes held inline
+/// (big-endian, zero-padded) and its length. Hashing, equality and order
+/// of SKUs up to 16 bytes never follow the pointer to the text, so looking
+/// up 300,000 records and sorting 100,000 SKUs stays in the cache.
+struct Key {
+    prefix: u128,
+    len: usize,
+    sku: Sku,
+}
+
+impl Key {
+    fn new(sku: Sku) -> Key {
+        let mut b = [0u8; 16];
+        let s = sku.as_str().as_bytes();
+        let n = s.len().min(16);
+        b[..n].copy_from_slice(&s[..n]);
+        Key {
+            prefix: u128::from_be_bytes(b),
+            len: s.len(),
+            sku,
+        }
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.prefix == other.prefix
+            && self.len == other.len
+            && (self.len <= 16 || self.sku == other.sku)
+    }
+}
+
+impl Eq for Key {}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.prefix.hash(h);
+        self.len.hash(h);
+        if self.len > 16 {
+            self.sku.as_str().as_bytes()[16..].hash(h);
+        }
+    }
+}
+
+impl Ord for Key {
+    /// The byte order of the SKUs: the prefix decides unless it ties.
+    fn cmp(&self, other: &Key) -> std::cmp::Ordering {
+        self.prefix
+            .cmp(&other.prefix)
+            .then_with(|| self.sku.cmp(&other.sku))
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 fn issue(source: &SourceId, sku: Sku, problem: &str, recs: &[&Record]) -> IdentityIssue {
     let mut occ: Vec<(Option<u64>, Option<&String>, RecordKind)> = recs
         .iter()
@@ -198,6 +258,30 @@ mod tests {
         let mut r = Record::new(sku).with_remote(id, None);
         r.kind = kind;
         r
+    }
+
+    #[test]
+    fn keys_order_and_compare_like_their_skus() {
+        let skus = [
+            "",
+            "A",
+            "A\0",
+            "AB",
+            "ABCDEFGHIJKLMNOP",
+            "ABCDEFGHIJKLMNOPQ",
+            "ABCDEFGHIJKLMNOPQR",
+            "ABCDEFGHIJKLMNOPR",
+            "B",
+            "É",
+            "ABCDEFGHIJKLMNOP\0",
+        ];
+        for a in skus {
+            for b in skus {
+                let (ka, kb) = (Key::new(a.into()), Key::new(b.into()));
+                assert_eq!(ka.cmp(&kb), a.cmp(b), "{a:?} vs {b:?}");
+                assert_eq!(ka == kb, a == b, "{a:?} vs {b:?}");
+            }
+        }
     }
 
     #[test]
