@@ -18,6 +18,7 @@
 //! - [`problem`]: validation problems, displayed as `file:line:column: message`.
 //! - `number`: decimal comma and thousands separators.
 //! - [`export`]: the [`Outbox`], atomic export files.
+//! - [`target`]: [`CsvTarget`], the outbox behind the adapter crate's `Target` contract.
 //! - [`error`]: the error type, [`CsvDropError`].
 #![warn(missing_docs)]
 
@@ -28,6 +29,7 @@ pub mod inbox;
 mod number;
 pub mod problem;
 pub mod read;
+pub mod target;
 
 pub use config::{
     ColumnKey, ColumnRef, Completeness, CsvSourceConfig, DecimalSeparator, Delimiter,
@@ -39,3 +41,4 @@ pub use export::{ExportOutcome, ExportRow, Outbox};
 pub use inbox::{DropMemory, Inbox, ReadOutcome, Sleeper, ThreadSleeper, TruncationGuard};
 pub use problem::{Problem, ProblemKind};
 pub use read::{MAX_PROBLEMS, Parsed, ParsedFile};
+pub use target::CsvTarget;

@@ -308,3 +308,72 @@ fn a_concurrent_reader_never_sees_a_half_written_export() {
     reader.join().expect("the reader saw only whole files");
     assert!(seen.load(Ordering::SeqCst) > 0);
 }
+
+mod target {
+    use super::*;
+    use skusync_adapter::{FieldWrite, ItemOutcome, Target, WriteItem};
+    use skusync_csv_drop::CsvTarget;
+    use skusync_model::RemoteId;
+
+    fn item(sku: &str, changes: Vec<FieldWrite>) -> WriteItem {
+        WriteItem {
+            sku: Sku::new(sku),
+            remote: RemoteId {
+                id: 0,
+                parent_id: None,
+            },
+            changes,
+            marker: None,
+        }
+    }
+
+    fn set(field: FieldName, value: Value) -> FieldWrite {
+        FieldWrite::Set {
+            field,
+            value: Some(value),
+        }
+    }
+
+    #[test]
+    fn items_become_one_export_file_and_refusals_are_per_item() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = source(dir.path(), "stock-{timestamp}.csv", Overwrite::Never);
+        let target = CsvTarget::new("erp", Outbox::new(&config).unwrap());
+        let items = vec![
+            item("A", vec![set(FieldName::StockQuantity, Value::Quantity(5))]),
+            item("B", vec![FieldWrite::AddStock { delta: -2 }]),
+            item(
+                "A",
+                vec![set(
+                    FieldName::StockStatus,
+                    Value::StockStatus(StockStatus::InStock),
+                )],
+            ),
+            item("C", vec![set(FieldName::Name, Value::Text("Tee".into()))]),
+        ];
+        let report = target.write_at(&items, june_first()).unwrap();
+        assert_eq!(report.requests, 1);
+        assert_eq!(report.outcomes[0], ItemOutcome::Written);
+        assert!(
+            matches!(&report.outcomes[1], ItemOutcome::Failed { code, retryable: false, .. } if code == "unsupported_write")
+        );
+        assert_eq!(report.outcomes[2], ItemOutcome::Written);
+        assert!(
+            matches!(&report.outcomes[3], ItemOutcome::Failed { code, .. } if code == "unsupported_field")
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("stock-20260601T083000Z.csv")).unwrap(),
+            "Item;On hand;Net price;Avail\r\nA;5;;Y\r\n"
+        );
+        // The ERP has not picked it up: the next write sends nothing.
+        let again = target
+            .write_at(&items[..1], june_first() + Duration::from_secs(60))
+            .unwrap();
+        assert_eq!(again.outcomes, vec![ItemOutcome::NotAttempted]);
+        assert_eq!(again.requests, 0);
+        assert_eq!(
+            target.capabilities().markers,
+            skusync_adapter::Markers::Unsupported
+        );
+    }
+}
