@@ -81,46 +81,85 @@ fn rules() -> Vec<FieldRule> {
     ]
 }
 
-/// Three sources over the same SKUs; `edit` changes about 1 in 50 values.
+/// SKU `i` in the three sources (erp, shop, outlet); `edit` changes about
+/// 1 SKU in 50 (a new ERP price, a sale in the shop).
+fn records(i: usize, edit: bool) -> [Record; 3] {
+    let sku = format!("SKU-{i:06}");
+    let price = 1000 + (i as i64 % 5000);
+    let stock = (i % 40) as i64;
+    let e = edit && i.is_multiple_of(50);
+    let name = Value::Text(format!("Product {i}"));
+    let outlet_price = (price * 90 + 50) / 100;
+    [
+        Record::new(sku.as_str())
+            .with(FieldName::PriceRegular, Some(money(price + i64::from(e))))
+            .with(FieldName::StockQuantity, Some(Value::Quantity(stock))),
+        Record::new(sku.as_str())
+            .with_remote(i as u64 + 1, None)
+            .with(FieldName::PriceRegular, Some(money(price)))
+            .with(
+                FieldName::StockQuantity,
+                Some(Value::Quantity(stock - i64::from(e))),
+            )
+            .with(FieldName::Name, Some(name.clone())),
+        Record::new(sku.as_str())
+            .with_remote(i as u64 + 1, None)
+            .with(FieldName::PriceRegular, Some(money(outlet_price)))
+            .with(FieldName::StockQuantity, Some(Value::Quantity(stock)))
+            .with(FieldName::Name, Some(name)),
+    ]
+}
+
+/// The three snapshots.
 fn snapshots(edit: bool) -> Vec<Snapshot> {
     let mut erp = Vec::with_capacity(SKUS);
     let mut shop = Vec::with_capacity(SKUS);
     let mut outlet = Vec::with_capacity(SKUS);
     for i in 0..SKUS {
-        let sku = format!("SKU-{i:06}");
-        let price = 1000 + (i as i64 % 5000);
-        let stock = (i % 40) as i64;
-        let e = edit && i % 50 == 0;
-        erp.push(
-            Record::new(sku.as_str())
-                .with(FieldName::PriceRegular, Some(money(price + i64::from(e))))
-                .with(FieldName::StockQuantity, Some(Value::Quantity(stock))),
-        );
-        let name = Value::Text(format!("Product {i}"));
-        let outlet_price = (price * 90 + 50) / 100;
-        shop.push(
-            Record::new(sku.as_str())
-                .with_remote(i as u64 + 1, None)
-                .with(FieldName::PriceRegular, Some(money(price)))
-                .with(
-                    FieldName::StockQuantity,
-                    Some(Value::Quantity(stock - i64::from(e))),
-                )
-                .with(FieldName::Name, Some(name.clone())),
-        );
-        outlet.push(
-            Record::new(sku.as_str())
-                .with_remote(i as u64 + 1, None)
-                .with(FieldName::PriceRegular, Some(money(outlet_price)))
-                .with(FieldName::StockQuantity, Some(Value::Quantity(stock)))
-                .with(FieldName::Name, Some(name)),
-        );
+        let [e, s, o] = records(i, edit);
+        erp.push(e);
+        shop.push(s);
+        outlet.push(o);
     }
     vec![
         Snapshot::new("erp", erp),
         Snapshot::new("shop", shop),
         Snapshot::new("outlet", outlet),
     ]
+}
+
+/// The base a completed first run over the unedited catalog leaves: every
+/// store agreed on every field, and the pools. Built the way the state
+/// store loads it (one SKU's entries at a time), without a second catalog.
+fn agreed_base() -> BaseView {
+    let mut base = BaseView::default();
+    let at: std::sync::Arc<str> = "2026-11-24T09:00:00Z".into();
+    let run: std::sync::Arc<str> = "bench-0".into();
+    let sides = [SourceId::new("shop"), SourceId::new("outlet")];
+    for i in 0..SKUS {
+        let [_, shop, outlet] = records(i, false);
+        let sku = shop.sku.clone();
+        for (side, r) in sides.iter().zip([&shop, &outlet]) {
+            for (field, value) in &r.fields {
+                base.insert(
+                    side.clone(),
+                    sku.clone(),
+                    *field,
+                    skusync_model::BaseEntry {
+                        value: value.clone(),
+                        version: 1,
+                        at: at.clone(),
+                        run: run.clone(),
+                    },
+                );
+            }
+        }
+        if let Some(Some(Value::Quantity(q))) = shop.fields.get(&FieldName::StockQuantity) {
+            base.set_pool(sku, FieldName::StockQuantity, *q);
+        }
+    }
+    base.shrink_to_fit();
+    base
 }
 
 fn measure(label: &str, snaps: &[Snapshot], base: &BaseView) -> Plan {
@@ -179,40 +218,6 @@ fn measure(label: &str, snaps: &[Snapshot], base: &BaseView) -> Plan {
     plan
 }
 
-/// The base a completed first run leaves: every side agreed on every field,
-/// as the state store would load it.
-fn agreed_base(snaps: &[Snapshot]) -> BaseView {
-    let mut base = BaseView::default();
-    let at: std::sync::Arc<str> = "2026-11-24T09:00:00Z".into();
-    let run: std::sync::Arc<str> = "bench-0".into();
-    let sides = [SourceId::new("shop"), SourceId::new("outlet")];
-    for (side, snap) in sides.iter().zip(&snaps[1..]) {
-        for r in &snap.records {
-            for (field, value) in &r.fields {
-                base.insert(
-                    side.clone(),
-                    r.sku.clone(),
-                    *field,
-                    skusync_model::BaseEntry {
-                        value: value.clone(),
-                        version: 1,
-                        at: at.clone(),
-                        run: run.clone(),
-                    },
-                );
-            }
-            if let (true, Some(Some(Value::Quantity(q)))) = (
-                side.as_str() == "shop",
-                r.fields.get(&FieldName::StockQuantity),
-            ) {
-                base.set_pool(r.sku.clone(), FieldName::StockQuantity, *q);
-            }
-        }
-    }
-    base.shrink_to_fit();
-    base
-}
-
 fn main() {
     // Each scenario runs in its own process, so its peak memory is its own.
     let scenario = std::env::args()
@@ -228,7 +233,8 @@ fn main() {
             println!("  settle: {} state updates", updates.len());
         }
         Some("steady") => {
-            let base = agreed_base(&snapshots(false));
+            let base = agreed_base();
+            println!("steady state: base VmHWM {} MiB", hwm());
             let snaps = snapshots(true);
             println!(
                 "steady state: inputs + base ({} entries) VmHWM {} MiB",
