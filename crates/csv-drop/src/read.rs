@@ -189,12 +189,24 @@ pub(crate) fn parse(
     size: Option<u64>,
 ) -> io::Result<Parsed> {
     match prepared.encoding {
-        Encoding::Utf8 => parse_buffered(
-            prepared,
-            file_name,
-            BufReader::with_capacity(BUFFER, input),
-            size,
-        ),
+        Encoding::Utf8 => {
+            let mut buffered = BufReader::with_capacity(BUFFER, input);
+            let head = buffered.fill_buf()?;
+            if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+                // A UTF-16 byte-order mark (Excel's "Unicode text"): the
+                // BOM says what the file is, so it is transcoded to UTF-8.
+                let decoder = encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .bom_sniffing(true)
+                    .build(buffered);
+                return parse_buffered(
+                    prepared,
+                    file_name,
+                    BufReader::with_capacity(BUFFER, decoder),
+                    size.map(|s| s / 2),
+                );
+            }
+            parse_buffered(prepared, file_name, buffered, size)
+        }
         Encoding::Windows1252 | Encoding::Latin1 => {
             let decoder = encoding_rs_io::DecodeReaderBytesBuilder::new()
                 .encoding(Some(encoding_rs::WINDOWS_1252))

@@ -89,6 +89,12 @@ fn utf8_bom_is_stripped() {
 }
 
 #[test]
+fn utf16_with_bom_as_excel_saves_unicode_text() {
+    // Excel's "Unicode text": UTF-16LE with a BOM, tab-separated, CRLF.
+    assert_standard("utf16-excel.csv", DelimiterSetting::Auto, Delimiter::Tab);
+}
+
+#[test]
 fn crlf_line_endings() {
     assert_standard("crlf.csv", DelimiterSetting::Auto, Delimiter::Semicolon);
     let parsed = parse_valid(standard(fixture("crlf.csv")), "crlf.csv");
