@@ -231,7 +231,15 @@ impl PlanView {
                     .map(|id| format!("#{id}"))
                     .collect::<Vec<_>>()
                     .join(", "),
-                origins: clean(&i.origins.join(", ")),
+                // A store's origin is `#id`, already shown with the ids.
+                origins: clean(
+                    &i.origins
+                        .iter()
+                        .filter(|o| !i.ids.iter().any(|id| **o == format!("#{id}")))
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
             })
             .collect::<Vec<_>>();
 

@@ -84,7 +84,7 @@ fn full_plan() -> Plan {
         ],
         "unmatched": unmatched,
         "identity": [
-            {"source": "shop", "sku": "TEE-M", "problem": "duplicate", "ids": [41, 97]},
+            {"source": "shop", "sku": "TEE-M", "problem": "duplicate", "ids": [41, 97], "origins": ["#41", "#97"]},
             {"source": "erp", "sku": "BAG-1", "problem": "duplicate", "ids": [],
              "origins": ["stock-0601.csv:12", "stock-0601.csv:40"]},
             {"source": "shop", "sku": "HOOD", "problem": "ambiguous", "ids": [120, 121]},
