@@ -190,4 +190,67 @@ mod tests {
         assert_eq!(f.quantity("1'000'000", &mut b), Ok(1_000_000));
         assert!(f.quantity("10'00", &mut b).is_err());
     }
+
+    /// Writes `mantissa × 10^-scale` the way an ERP would: grouped
+    /// thousands, the given separators.
+    fn erp_format(mantissa: i64, scale: u32, decimal: char, thousands: Option<char>) -> String {
+        let d = Decimal::new(mantissa, scale);
+        let text = d.abs().to_string();
+        let (int, frac) = text
+            .split_once('.')
+            .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+        let mut grouped = String::new();
+        for (i, c) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                if let Some(t) = thousands {
+                    grouped.push(t);
+                }
+            }
+            grouped.push(c);
+        }
+        let sign = if d.is_sign_negative() && !d.is_zero() {
+            "-"
+        } else {
+            ""
+        };
+        match frac {
+            Some(f) => format!("{sign}{grouped}{decimal}{f}"),
+            None => format!("{sign}{grouped}"),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_cell(cell in "\\PC{0,24}") {
+            let mut b = String::new();
+            for f in [
+                fmt(DecimalSeparator::Comma, Some(ThousandsSeparator::Dot)),
+                fmt(DecimalSeparator::Dot, Some(ThousandsSeparator::Space)),
+                fmt(DecimalSeparator::Dot, None),
+            ] {
+                let _ = f.money(&cell, &mut b);
+                let _ = f.quantity(&cell, &mut b);
+            }
+        }
+
+        #[test]
+        fn erp_formatted_money_reads_back_exactly(
+            mantissa in -10_000_000_000i64..10_000_000_000,
+            scale in 0u32..5,
+            style in 0usize..4,
+        ) {
+            let (decimal, thousands, sep) = [
+                (DecimalSeparator::Comma, Some(ThousandsSeparator::Dot), Some('.')),
+                (DecimalSeparator::Dot, Some(ThousandsSeparator::Comma), Some(',')),
+                (DecimalSeparator::Comma, Some(ThousandsSeparator::Space), Some('\u{a0}')),
+                (DecimalSeparator::Dot, None, None),
+            ][style];
+            let text = erp_format(mantissa, scale, decimal.char(), sep);
+            let mut b = String::new();
+            let read = fmt(decimal, thousands).money(&text, &mut b).unwrap();
+            let want = Decimal::new(mantissa, scale);
+            proptest::prop_assert_eq!(read, want);
+            proptest::prop_assert_eq!(read.scale(), want.scale(), "{}", text);
+        }
+    }
 }
