@@ -201,10 +201,11 @@ mod tests {
             .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
         let mut grouped = String::new();
         for (i, c) in int.chars().enumerate() {
-            if i > 0 && (int.len() - i) % 3 == 0 {
-                if let Some(t) = thousands {
-                    grouped.push(t);
-                }
+            if i > 0
+                && (int.len() - i) % 3 == 0
+                && let Some(t) = thousands
+            {
+                grouped.push(t);
             }
             grouped.push(c);
         }
