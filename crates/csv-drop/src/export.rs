@@ -8,7 +8,7 @@
 //!
 //! The pick-up rule: the ERP "picks up" an export by moving or deleting it.
 //! A file in the outbox whose name matches `file_name` (with `{timestamp}`
-//! read as any text) is an export not picked up yet. With
+//! read as any `YYYYMMDDTHHMMSSZ` time) is an export not picked up yet. With
 //! `overwrite: false` (the default) nothing is written while such a file
 //! exists, so the ERP never misses or reorders an export; with
 //! `overwrite: true` the export is written anyway and a file of the same name
@@ -70,6 +70,20 @@ pub struct Outbox {
     words: HashMap<FieldName, Vec<(Value, String)>>,
 }
 
+/// The glob matching exactly the names `file_name` can produce:
+/// `{timestamp}` stands for `YYYYMMDDTHHMMSSZ`, digit by digit.
+pub(crate) fn export_pattern(file_name: &str) -> Result<glob::Pattern, CsvDropError> {
+    const STAMP: &str = "[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z";
+    glob::Pattern::new(
+        &file_name
+            .split("{timestamp}")
+            .map(glob::Pattern::escape)
+            .collect::<Vec<_>>()
+            .join(STAMP),
+    )
+    .map_err(|e| CsvDropError::Config(vec![format!("export.file_name: {e}")]))
+}
+
 /// Temp-name counter, so concurrent exports in one process never collide.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -91,15 +105,7 @@ impl Outbox {
             DelimiterSetting::Fixed(d) => d,
             DelimiterSetting::Auto => Delimiter::Comma,
         });
-        let pending_pattern = glob::Pattern::new(
-            &export
-                .file_name
-                .split("{timestamp}")
-                .map(glob::Pattern::escape)
-                .collect::<Vec<_>>()
-                .join("*"),
-        )
-        .map_err(|e| CsvDropError::Config(vec![format!("export.file_name: {e}")]))?;
+        let pending_pattern = export_pattern(&export.file_name)?;
         let mut words: HashMap<FieldName, Vec<(Value, String)>> = HashMap::new();
         for (field, map) in &source.values {
             for (file_word, woo_word) in map {

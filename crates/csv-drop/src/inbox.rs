@@ -159,6 +159,9 @@ pub struct Inbox {
     config: CsvSourceConfig,
     prepared: Prepared,
     pattern: glob::Pattern,
+    /// Our own export files, when the outbox is the inbox folder: never
+    /// read back as drops.
+    own_exports: Option<glob::Pattern>,
     sleeper: Arc<dyn Sleeper>,
     /// Test hook run between parsing and the final stamp check.
     #[cfg(test)]
@@ -189,11 +192,18 @@ impl Inbox {
         }
         let pattern = glob::Pattern::new(&config.pattern)
             .map_err(|e| CsvDropError::Config(vec![e.to_string()]))?;
+        let own_exports = match &config.export {
+            Some(export) if same_folder(&export.path, &config.path) => {
+                Some(crate::export::export_pattern(&export.file_name)?)
+            }
+            _ => None,
+        };
         Ok(Inbox {
             source: source.into(),
             prepared: Prepared::new(&config),
             config,
             pattern,
+            own_exports,
             sleeper: Arc::new(ThreadSleeper),
             #[cfg(test)]
             after_parse: None,
@@ -370,6 +380,13 @@ impl Inbox {
                     if !self.pattern.matches_with(name, MATCH_OPTIONS) {
                         continue;
                     }
+                    if self
+                        .own_exports
+                        .as_ref()
+                        .is_some_and(|own| own.matches_with(name, EXPORT_MATCH))
+                    {
+                        continue; // our own export, waiting for the ERP
+                    }
                     if let Completeness::Marker(suffix) = &self.config.complete
                         && name.ends_with(suffix.as_str())
                     {
@@ -428,6 +445,22 @@ impl Inbox {
                     .collect())
             }
         }
+    }
+}
+
+/// How an inbox recognises its own export files (as the outbox does).
+const EXPORT_MATCH: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: true,
+};
+
+/// True when `a` and `b` name the same folder (compared after resolving
+/// links when both exist, else as written).
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }
 

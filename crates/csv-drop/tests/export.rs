@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use skusync_csv_drop::{
     ColumnKey, ColumnRef, CsvDropError, CsvSourceConfig, DecimalSeparator, Delimiter,
     DelimiterSetting, DropMemory, ExportConfig, ExportOutcome, ExportRow, Inbox, Outbox, Overwrite,
-    ReadOutcome,
+    Parsed, ReadOutcome,
 };
 use skusync_model::{FieldName, Sku, StockStatus, Value};
 use std::collections::BTreeMap;
@@ -134,15 +134,17 @@ fn an_export_reads_back_as_the_same_values() {
         ),
         row("TEE-M", Some(0), None, Some(StockStatus::OutOfStock)),
     ];
-    Outbox::new(&config)
+    let ExportOutcome::Written { file, .. } = Outbox::new(&config)
         .unwrap()
         .export(&rows, june_first())
-        .unwrap();
-    let inbox = Inbox::new("erp", config)
         .unwrap()
-        .with_sleeper(|_: Duration| {});
-    let ReadOutcome::Accepted { snapshot, .. } = inbox.read(&DropMemory::default()).unwrap() else {
-        panic!("accepted expected")
+    else {
+        panic!("written expected")
+    };
+    // Read back with the same mapping (as the ERP would see it).
+    let inbox = Inbox::new("erp", config).unwrap();
+    let Parsed::Valid(snapshot) = inbox.parse_file(&file).unwrap() else {
+        panic!("valid expected")
     };
     for (record, row) in snapshot.records.iter().zip(&rows) {
         assert_eq!(record.sku, row.sku);
@@ -156,6 +158,33 @@ fn an_export_reads_back_as_the_same_values() {
         Some("1234.50".to_string()),
         "the scale survives the round trip"
     );
+}
+
+#[test]
+fn an_export_in_the_inbox_folder_is_never_read_back_as_a_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    // One exchange folder both ways: drops `stock-*.csv` in, exports
+    // `stock-{timestamp}.csv` out.
+    let mut config = source(dir.path(), "stock-{timestamp}.csv", Overwrite::Never);
+    config.pattern = "stock-*.csv".into();
+    Outbox::new(&config)
+        .unwrap()
+        .export(&[row("A", Some(1), None, None)], june_first())
+        .unwrap();
+    let inbox = Inbox::new("erp", config)
+        .unwrap()
+        .with_sleeper(|_: Duration| {});
+    assert_eq!(
+        inbox.read(&DropMemory::default()).unwrap(),
+        ReadOutcome::NoCompleteFile { waiting: vec![] }
+    );
+    // The ERP's own drop next to it is read.
+    let erp = dir.path().join("stock-erp-0601.csv");
+    fs::write(&erp, "Item;On hand;Net price;Avail\nB;2;1,00;Y\n").unwrap();
+    let ReadOutcome::Accepted { file, .. } = inbox.read(&DropMemory::default()).unwrap() else {
+        panic!("accepted expected")
+    };
+    assert_eq!(file, erp);
 }
 
 #[test]
