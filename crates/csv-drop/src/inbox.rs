@@ -133,6 +133,73 @@ pub enum ReadOutcome {
     },
 }
 
+/// One operator-readable summary (a rejected file lists its problems, one
+/// per line), for logs and reports.
+impl std::fmt::Display for ReadOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadOutcome::Accepted {
+                snapshot,
+                file,
+                rows,
+                skipped,
+                ..
+            } => {
+                write!(
+                    f,
+                    "{}: accepted, {rows} rows, {} SKUs",
+                    file.display(),
+                    snapshot.records.len()
+                )?;
+                if *skipped > 0 {
+                    write!(f, ", {skipped} invalid rows skipped")?;
+                }
+                Ok(())
+            }
+            ReadOutcome::Unchanged { file, .. } => write!(
+                f,
+                "{}: unchanged (same checksum as the last accepted file)",
+                file.display()
+            ),
+            ReadOutcome::NoCompleteFile { waiting } if waiting.is_empty() => {
+                f.write_str("no drop file")
+            }
+            ReadOutcome::NoCompleteFile { waiting } => write!(
+                f,
+                "no complete drop file yet; still being written: {}",
+                waiting
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ReadOutcome::Rejected {
+                file,
+                problems,
+                total,
+            } => {
+                write!(f, "{}: rejected, {total} problems", file.display())?;
+                for p in problems {
+                    write!(f, "\n  {p}")?;
+                }
+                if *total > problems.len() {
+                    write!(f, "\n  … and {} more", total - problems.len())?;
+                }
+                Ok(())
+            }
+            ReadOutcome::HeldBack {
+                file,
+                rows,
+                previous_rows,
+            } => write!(
+                f,
+                "{}: held back, {rows} rows against {previous_rows} in the last accepted file (truncated export?)",
+                file.display()
+            ),
+        }
+    }
+}
+
 /// Size and modification time of a file: equal twice means unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
@@ -545,6 +612,40 @@ mod tests {
     use super::*;
     use crate::config::ColumnRef;
     use std::io::Write;
+
+    #[test]
+    fn outcomes_read_well() {
+        let file = PathBuf::from("drops/stock-0601.csv");
+        let held = ReadOutcome::HeldBack {
+            file: file.clone(),
+            rows: 40,
+            previous_rows: 1200,
+        };
+        assert_eq!(
+            held.to_string(),
+            "drops/stock-0601.csv: held back, 40 rows against 1200 in the last accepted file (truncated export?)"
+        );
+        let rejected = ReadOutcome::Rejected {
+            file,
+            problems: vec![Problem::line(
+                "stock-0601.csv",
+                3,
+                crate::ProblemKind::Ragged {
+                    cells: 2,
+                    expected: 3,
+                },
+            )],
+            total: 4,
+        };
+        assert_eq!(
+            rejected.to_string(),
+            "drops/stock-0601.csv: rejected, 4 problems\n  stock-0601.csv:3: the row has 2 cells, expected 3\n  … and 3 more"
+        );
+        assert_eq!(
+            ReadOutcome::NoCompleteFile { waiting: vec![] }.to_string(),
+            "no drop file"
+        );
+    }
 
     #[test]
     fn a_file_that_changes_while_it_is_parsed_is_thrown_away() {
