@@ -322,12 +322,27 @@ impl Inbox {
                 waiting: Vec::new(),
             });
         };
-        let mut candidates = candidates.into_iter().map(|(p, _)| p);
-        let mut waiting: Vec<PathBuf> = candidates.by_ref().take(chosen).collect();
-        let file = candidates.next().unwrap_or_default();
-        let superseded: Vec<PathBuf> = candidates.collect();
+        let mut candidates = candidates
+            .into_iter()
+            .zip(complete)
+            .map(|((path, _), seen)| (path, seen.is_some()));
+        let mut waiting: Vec<PathBuf> = candidates.by_ref().take(chosen).map(|(p, _)| p).collect();
+        let file = candidates.next().map(|(p, _)| p).unwrap_or_default();
+        // Older complete files are superseded (archived with this one);
+        // older files still being written are left alone.
+        let superseded: Vec<PathBuf> = candidates
+            .filter(|(_, complete)| *complete)
+            .map(|(p, _)| p)
+            .collect();
 
-        let checksum = checksum(&file)?;
+        let checksum = match checksum(&file) {
+            Ok(c) => c,
+            Err(CsvDropError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+                // Picked up by someone else since it was listed.
+                return Ok(ReadOutcome::NoCompleteFile { waiting });
+            }
+            Err(e) => return Err(e),
+        };
         if memory.last_checksum.as_deref() == Some(checksum.as_str()) {
             tracing::debug!(source = %self.source, file = %file.display(), "drop unchanged");
             return Ok(ReadOutcome::Unchanged { file, superseded });

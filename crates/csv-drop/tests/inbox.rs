@@ -417,3 +417,21 @@ fn drop_memory_round_trips_through_json() {
     );
     assert_eq!(serde_json::from_str::<DropMemory>(&json).unwrap(), m);
 }
+
+#[test]
+fn an_older_file_still_being_written_is_not_superseded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.complete = Completeness::Marker(".done".into());
+    c.archive = Some(dir.path().join("archive"));
+    let inbox = Inbox::new("erp", c).unwrap();
+    let older = drop_file(dir.path(), "stock-0601.csv", 1, 100); // no marker
+    let newer = drop_file(dir.path(), "stock-0602.csv", 2, 10);
+    fs::write(dir.path().join("stock-0602.csv.done"), "").unwrap();
+    let outcome = inbox.read(&DropMemory::default()).unwrap();
+    let (_, file, _, superseded, _) = accepted(outcome.clone());
+    assert_eq!(file, newer);
+    assert!(superseded.is_empty());
+    inbox.archive(&outcome).unwrap();
+    assert!(older.exists(), "a file without its marker is never moved");
+}
