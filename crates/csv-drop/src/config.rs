@@ -7,7 +7,7 @@
 //! reports every inconsistency at once.
 
 use rust_decimal::Decimal;
-use skusync_model::FieldName;
+use skusync_model::{FieldKind, FieldName, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -343,6 +343,19 @@ impl CsvSourceConfig {
                     problems.push(format!("columns.{key}: the header name is empty"))
                 }
                 _ => {}
+            }
+        }
+        for (field, words) in &self.values {
+            if !matches!(field.kind(), FieldKind::Enum | FieldKind::Flag) {
+                problems.push(format!(
+                    "values.{field}: only word fields (stock.status, stock.backorders, status, stock.manage) take a values mapping"
+                ));
+                continue;
+            }
+            for (word, target) in words {
+                if let Err(e) = Value::parse(*field, target) {
+                    problems.push(format!("values.{field}.\"{word}\": {e}"));
+                }
             }
         }
         if self.min_rows_ratio < Decimal::ZERO || self.min_rows_ratio > Decimal::ONE {

@@ -267,3 +267,21 @@ fn config_problems_are_listed_together() {
         "invalid csv source configuration: thousands_separator must differ from decimal_separator (both are \",\"); columns.sku: column indexes start at 1, not 0; columns.name: \"Name\" is a header name but header is false; give a 1-based index"
     );
 }
+
+#[test]
+fn values_mapping_to_a_word_woocommerce_does_not_know_is_a_config_error() {
+    let mut config = price_stock("x.csv");
+    config.values.insert(
+        FieldName::StockStatus,
+        std::collections::BTreeMap::from([("Y".to_string(), "in stock".to_string())]),
+    );
+    config.values.insert(
+        FieldName::PriceRegular,
+        std::collections::BTreeMap::from([("-".to_string(), "0".to_string())]),
+    );
+    let err = Inbox::new("erp", config).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "invalid csv source configuration: values.price.regular: only word fields (stock.status, stock.backorders, status, stock.manage) take a values mapping; values.stock.status.\"Y\": `in stock` is not a valid stock.status (valid: instock, outofstock, onbackorder)"
+    );
+}
