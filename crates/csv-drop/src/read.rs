@@ -478,7 +478,14 @@ fn parse_buffered<R: BufRead>(
             continue; // a blank row (`;;;` from spreadsheets): not data
         }
         rows += 1;
-        if record.len() != width {
+        // A trailing delimiter (`A;1;` under `Item;Qty`) adds empty cells:
+        // nothing is lost, so the row is not ragged.
+        let trailing_empty = record.len() > width
+            && record
+                .iter()
+                .skip(width)
+                .all(|c| c.iter().all(u8::is_ascii_whitespace));
+        if record.len() != width && !trailing_empty {
             problems.push(Problem::line(
                 file_name,
                 line,

@@ -277,3 +277,23 @@ fn records_carry_file_and_line() {
         assert_eq!(r.kind, skusync_model::RecordKind::Simple);
     }
 }
+
+#[test]
+fn trailing_delimiters_add_no_ragged_rows() {
+    let mut config = skusync_csv_drop::CsvSourceConfig::new(
+        fixture("trailing-delimiter.csv"),
+        ColumnRef::Name("Item".into()),
+    )
+    .column(FieldName::PriceRegular, ColumnRef::Name("Net price".into()))
+    .column(FieldName::StockQuantity, ColumnRef::Name("On hand".into()));
+    config.decimal_separator = DecimalSeparator::Comma;
+    let parsed = parse_valid(config, "trailing-delimiter.csv");
+    assert_eq!(
+        strip_origin(&parsed.records),
+        vec![
+            rec("KREM-50", None, Some("72.00"), Some(14), None),
+            rec("TEE-M", None, Some("19.90"), Some(0), None),
+            rec("MUG-1", None, Some("8.5"), Some(120), None),
+        ]
+    );
+}
