@@ -323,9 +323,23 @@ fn parse_buffered<R: BufRead>(
             break start;
         }
     };
-    let delimiter = match prepared.delimiter {
-        DelimiterSetting::Fixed(d) => d,
-        DelimiterSetting::Auto => detect_delimiter(&head[line_start..]),
+    // Excel's `sep=;` first line names the delimiter; it is not the header.
+    let excel_sep = head[line_start..]
+        .trim_ascii_end()
+        .strip_prefix(b"sep=")
+        .and_then(|rest| match rest {
+            [b] => Delimiter::ALL.into_iter().find(|d| d.byte() == *b),
+            _ => None,
+        });
+    let mut line_offset = 0u64;
+    if excel_sep.is_some() {
+        line_offset = head.iter().filter(|&&b| b == b'\n').count() as u64;
+        head.clear();
+    }
+    let delimiter = match (prepared.delimiter, excel_sep) {
+        (DelimiterSetting::Fixed(d), _) => d,
+        (DelimiterSetting::Auto, Some(d)) => d,
+        (DelimiterSetting::Auto, None) => detect_delimiter(&head[line_start..]),
     };
     // `\n` ends a record (a `\r` before it is stripped from the last cell):
     // with csv's CRLF terminator, line numbers drift on CRLF files.
@@ -364,6 +378,7 @@ fn parse_buffered<R: BufRead>(
         problems.push(Problem::file(file_name, ProblemKind::Empty));
         return invalid(problems, 0);
     };
+    let header_line = header_line + line_offset;
     let width = record.len();
 
     // Resolve the mapped columns against the header (or by index).
@@ -465,7 +480,7 @@ fn parse_buffered<R: BufRead>(
     loop {
         if !pending_first {
             match read_record(&mut reader, &mut record)? {
-                Ok(Some(l)) => line = l,
+                Ok(Some(l)) => line = l + line_offset,
                 Ok(None) => break,
                 Err(message) => {
                     problems.push(Problem::file(file_name, ProblemKind::Syntax { message }));

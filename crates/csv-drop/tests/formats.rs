@@ -297,3 +297,19 @@ fn trailing_delimiters_add_no_ragged_rows() {
         ]
     );
 }
+
+#[test]
+fn excel_sep_line_names_the_delimiter_and_is_not_the_header() {
+    let mut config = skusync_csv_drop::CsvSourceConfig::new(
+        fixture("excel-sep.csv"),
+        ColumnRef::Name("Item".into()),
+    )
+    .column(FieldName::PriceRegular, ColumnRef::Name("Net price".into()))
+    .column(FieldName::StockQuantity, ColumnRef::Name("On hand".into()));
+    config.decimal_separator = DecimalSeparator::Comma;
+    // Line numbers still count the `sep=` line.
+    assert_eq!(
+        parse_invalid(config, "excel-sep.csv"),
+        vec!["excel-sep.csv:4:3: \"x\" is not a number in column \"On hand\" (stock.quantity)"]
+    );
+}
