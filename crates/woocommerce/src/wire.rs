@@ -113,6 +113,9 @@ pub struct WireBatchEntry {
     /// Present when the item failed.
     #[serde(default)]
     pub error: Option<WireError>,
+    /// The saved item's `manage_stock` (success entries are the full item).
+    #[serde(default)]
+    pub manage_stock: Option<Json>,
 }
 
 /// A batch response (`update` only: skusync never creates or deletes).

@@ -298,8 +298,21 @@ impl WooCommerce {
                 .get(pos)
                 .filter(|e| e.id == id)
                 .or_else(|| decoded.update.iter().find(|e| e.id == id));
+            let writes_stock =
+                entry.get("stock_quantity").is_some() || entry.get("inventory_delta").is_some();
             let outcome = match found {
                 Some(e) => match &e.error {
+                    // WooCommerce saves the item but drops a quantity for an
+                    // item that does not manage its own stock.
+                    None if writes_stock
+                        && e.manage_stock.as_ref().is_some_and(|m| *m != Json::Bool(true)) =>
+                    {
+                        ItemOutcome::Failed {
+                            code: "stock_not_managed".into(),
+                            message: "WooCommerce saved the item but ignored the stock change: the item does not manage its own stock (turn on \"Manage stock?\" for it; its other fields were saved)".into(),
+                            retryable: false,
+                        }
+                    }
                     None => ItemOutcome::Written,
                     Some(err) => ItemOutcome::Failed {
                         code: err.code.clone(),

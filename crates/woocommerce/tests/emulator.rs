@@ -897,3 +897,41 @@ async fn batches_refused_as_too_large_are_split_not_lost() {
         }
     }
 }
+
+/// WooCommerce drops a quantity written to an item that does not manage its
+/// stock, yet answers success: the adapter reports that item as failed.
+#[tokio::test]
+async fn a_stock_write_to_an_unmanaged_item_is_not_reported_written() {
+    let seed = json!({"products": [
+        {"name": "Managed", "type": "simple", "sku": "M-1", "regular_price": "1.00", "manage_stock": true, "stock_quantity": 4},
+        {"name": "Unmanaged", "type": "simple", "sku": "U-1", "regular_price": "1.00", "manage_stock": false}
+    ]});
+    let emu = emulator(seed, Tls::Off, None).await;
+    let (c, _) = config_for(&emu);
+    let woo = adapter(c);
+    let read = woo
+        .read(&FIELDS, ReadMode::Full, Utc::now())
+        .await
+        .expect("read");
+    let items: Vec<WriteItem> = read
+        .snapshot
+        .records
+        .iter()
+        .map(|r| WriteItem {
+            sku: r.sku.clone(),
+            remote: r.remote.unwrap(),
+            changes: vec![set(FieldName::StockQuantity, Value::Quantity(9))],
+            marker: None,
+        })
+        .collect();
+    let report = woo.write(&items).await.expect("write");
+    assert_eq!(report.outcomes[0], ItemOutcome::Written);
+    match &report.outcomes[1] {
+        ItemOutcome::Failed { code, .. } => assert_eq!(code, "stock_not_managed"),
+        o => panic!("{o:?}"),
+    }
+    let state = state_by_sku(&emu).await;
+    assert_eq!(state["M-1"]["stock_quantity"], 9);
+    assert_eq!(state["U-1"]["stock_quantity"], serde_json::Value::Null);
+    emu.shutdown().await;
+}
