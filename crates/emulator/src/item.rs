@@ -601,20 +601,35 @@ fn link(href: String) -> Value {
 
 /// Renders an item in the given view.
 pub(crate) fn render(item: &Item, view: View, ctx: &RenderCtx<'_>) -> Map<String, Value> {
+    render_filtered(item, view, ctx, &|_| true)
+}
+
+/// Renders only the top-level keys `keep` accepts (in schema order), so a
+/// `_fields` request does not build what it drops.
+pub(crate) fn render_filtered(
+    item: &Item,
+    view: View,
+    ctx: &RenderCtx<'_>,
+    keep: &dyn Fn(&str) -> bool,
+) -> Map<String, Value> {
     let mut out = Map::new();
     let api = format!("{}/wp-json/wc/v3", ctx.site);
     match view {
         View::Product | View::State => {
-            for key in PRODUCT_KEYS {
+            for key in PRODUCT_KEYS.iter().filter(|k| keep(k)) {
                 out.insert((*key).to_string(), product_field(item, key, ctx));
             }
             // Fields the seed carried that the schema does not list.
             for (k, v) in &item.extra {
-                if !out.contains_key(k) && k != "product_name" {
+                if keep(k)
+                    && !out.contains_key(k)
+                    && k != "product_name"
+                    && !PRODUCT_KEYS.contains(&k.as_str())
+                {
                     out.insert(k.clone(), v.clone());
                 }
             }
-            if view == View::Product {
+            if view == View::Product && keep("_links") {
                 let mut links = Map::new();
                 links.insert("self".into(), link(format!("{api}/products/{}", item.id)));
                 links.insert("collection".into(), link(format!("{api}/products")));
@@ -628,26 +643,28 @@ pub(crate) fn render(item: &Item, view: View, ctx: &RenderCtx<'_>) -> Map<String
             }
         }
         View::Variation => {
-            for key in VARIATION_KEYS {
+            for key in VARIATION_KEYS.iter().filter(|k| keep(k)) {
                 out.insert((*key).to_string(), variation_field(item, key, ctx));
             }
-            let mut links = Map::new();
-            links.insert(
-                "self".into(),
-                link(format!(
-                    "{api}/products/{}/variations/{}",
-                    item.parent_id, item.id
-                )),
-            );
-            links.insert(
-                "collection".into(),
-                link(format!("{api}/products/{}/variations", item.parent_id)),
-            );
-            links.insert(
-                "up".into(),
-                link(format!("{api}/products/{}", item.parent_id)),
-            );
-            out.insert("_links".into(), Value::Object(links));
+            if keep("_links") {
+                let mut links = Map::new();
+                links.insert(
+                    "self".into(),
+                    link(format!(
+                        "{api}/products/{}/variations/{}",
+                        item.parent_id, item.id
+                    )),
+                );
+                links.insert(
+                    "collection".into(),
+                    link(format!("{api}/products/{}/variations", item.parent_id)),
+                );
+                links.insert(
+                    "up".into(),
+                    link(format!("{api}/products/{}", item.parent_id)),
+                );
+                out.insert("_links".into(), Value::Object(links));
+            }
         }
     }
     out

@@ -10,7 +10,7 @@
 use crate::admin;
 use crate::auth::{AuthOutcome, AuthRequest, Authenticator};
 use crate::faults::{Decision, Faults, batch_item_fails};
-use crate::item::{Item, Kind, RenderCtx, View, render};
+use crate::item::{Item, Kind, RenderCtx, View, render, render_filtered};
 use crate::params::{Mode, Query, changes, list_query, php_intval};
 use crate::store::{Store, WcError};
 use axum::body::{Body, Bytes};
@@ -190,19 +190,25 @@ impl Reply {
 /// occur only inside JSON strings, so a pass over the text is exact.
 pub(crate) fn php_json(v: &Value) -> String {
     let s = v.to_string();
+    if s.bytes().all(|b| b.is_ascii() && b != b'/') {
+        return s;
+    }
     let mut out = String::with_capacity(s.len() + s.len() / 16);
-    for c in s.chars() {
-        match c {
-            '/' => out.push_str("\\/"),
-            c if c.is_ascii() => out.push(c),
-            c => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
+    let mut rest = s.as_str();
+    while let Some(i) = rest.find(|c: char| c == '/' || !c.is_ascii()) {
+        out.push_str(&rest[..i]);
+        let c = rest[i..].chars().next().unwrap_or('/');
+        if c == '/' {
+            out.push_str("\\/");
+        } else {
+            let mut buf = [0u16; 2];
+            for unit in c.encode_utf16(&mut buf) {
+                out.push_str(&format!("\\u{unit:04x}"));
             }
         }
+        rest = &rest[i + c.len_utf8()..];
     }
+    out.push_str(rest);
     out
 }
 
@@ -685,10 +691,16 @@ fn render_for(
         offset: app.offset,
         parent,
     };
-    let full = render(item, view, &ctx);
     match fields {
-        Some(f) => Value::Object(apply_fields(full, f, view == View::Product)),
-        None => Value::Object(full),
+        Some(f) => {
+            let top: Vec<&str> = f
+                .iter()
+                .map(|s| s.split_once('.').map_or(s.as_str(), |(t, _)| t))
+                .collect();
+            let full = render_filtered(item, view, &ctx, &|k| top.contains(&k));
+            Value::Object(apply_fields(full, f, view == View::Product))
+        }
+        None => Value::Object(render(item, view, &ctx)),
     }
 }
 
@@ -1356,5 +1368,70 @@ mod tests {
             Value::Object(out).to_string(),
             r#"{"id":1,"dimensions":{"width":"2"}}"#
         );
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::store::{ListQuery, OrderBy};
+
+    /// `cargo test --release -p skusync-emulator --lib -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn where_the_time_goes() {
+        let seed = crate::seed::generate(100_000, 3);
+        let store = crate::seed::load(&seed, 0, 0)
+            .map(|l| l.store)
+            .unwrap_or_default();
+        let q = ListQuery {
+            page: 999,
+            per_page: 100,
+            offset: None,
+            desc: false,
+            orderby: OrderBy::Id,
+            modified_after: None,
+            modified_before: None,
+            after: None,
+            before: None,
+            include: vec![],
+            exclude: vec![],
+            status: None,
+            product_type: None,
+            skus: None,
+            parent: None,
+            stock_status: None,
+        };
+        for _ in 0..10 {
+            let t = std::time::Instant::now();
+            let (_, ids) = store.list(&q);
+            let list = t.elapsed();
+            let t = std::time::Instant::now();
+            let items: Vec<Value> = ids
+                .iter()
+                .filter_map(|id| store.get(*id))
+                .map(|i| {
+                    let ctx = RenderCtx {
+                        site: "http://x",
+                        offset: 0,
+                        parent: None,
+                    };
+                    Value::Object(render(i, View::Product, &ctx))
+                })
+                .collect();
+            let rendered = t.elapsed();
+            let t = std::time::Instant::now();
+            let v = Value::Array(items);
+            let s = v.to_string();
+            let ser = t.elapsed();
+            let t = std::time::Instant::now();
+            let p = php_json(&v);
+            let php = t.elapsed();
+            eprintln!(
+                "list {list:?} render {rendered:?} serialize {ser:?} ({}) php_json {php:?} ({})",
+                s.len(),
+                p.len()
+            );
+        }
     }
 }

@@ -129,6 +129,61 @@ pub(crate) struct Changes {
     pub other: Vec<(String, Value)>,
 }
 
+/// A sorted vector used as an ordered set: O(1) pages by position (a
+/// `BTreeSet` has to walk every skipped element), O(log n) appends in id
+/// order, O(n) out-of-order inserts and removals (rare: status changes).
+#[derive(Debug, Clone)]
+pub(crate) struct Sorted<T>(Vec<T>);
+
+impl<T> Default for Sorted<T> {
+    fn default() -> Self {
+        Sorted(Vec::new())
+    }
+}
+
+impl<T: Ord + Copy> Sorted<T> {
+    fn insert(&mut self, v: T) {
+        match self.0.last() {
+            None => self.0.push(v),
+            Some(last) if *last < v => self.0.push(v),
+            Some(_) => {
+                if let Err(i) = self.0.binary_search(&v) {
+                    self.0.insert(i, v);
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, v: &T) {
+        if let Ok(i) = self.0.binary_search(v) {
+            self.0.remove(i);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.0.iter()
+    }
+
+    /// Elements `skip..skip + take` in ascending or descending order.
+    fn page(&self, skip: usize, take: usize, desc: bool) -> Vec<T> {
+        let n = self.0.len();
+        if skip >= n {
+            return Vec::new();
+        }
+        if desc {
+            let end = n - skip;
+            let start = end.saturating_sub(take);
+            self.0[start..end].iter().rev().copied().collect()
+        } else {
+            self.0[skip..(skip + take).min(n)].to_vec()
+        }
+    }
+}
+
 /// The catalog and its indexes.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
@@ -136,11 +191,15 @@ pub(crate) struct Store {
     next_id: u64,
     next_meta_id: u64,
     sku: HashMap<String, u64>,
-    listable: BTreeSet<u64>,
-    by_status: HashMap<String, BTreeSet<u64>>,
-    by_type: HashMap<String, BTreeSet<u64>>,
+    listable: Sorted<u64>,
+    by_status: HashMap<String, Sorted<u64>>,
+    by_type: HashMap<String, Sorted<u64>>,
     by_created: BTreeSet<(i64, u64)>,
     by_modified: BTreeSet<(i64, u64)>,
+    /// `by_created`/`by_modified` restricted to `listable` products, so the
+    /// default `status=any` listing walks them without a lookup per item.
+    listable_created: Sorted<(i64, u64)>,
+    listable_modified: BTreeSet<(i64, u64)>,
 }
 
 /// The lookup key of a SKU (case-insensitive, as MySQL compares it).
@@ -228,6 +287,8 @@ impl Store {
         if item.kind == Kind::Product {
             if !hidden_status(&item.status) {
                 self.listable.insert(item.id);
+                self.listable_created.insert((item.created, item.id));
+                self.listable_modified.insert((item.modified, item.id));
             }
             self.by_status
                 .entry(item.status.clone())
@@ -248,6 +309,8 @@ impl Store {
         }
         if item.kind == Kind::Product {
             self.listable.remove(&item.id);
+            self.listable_created.remove(&(item.created, item.id));
+            self.listable_modified.remove(&(item.modified, item.id));
             if let Some(s) = self.by_status.get_mut(&item.status) {
                 s.remove(&item.id);
             }
@@ -585,8 +648,8 @@ impl Store {
         }
 
         // No selective filter: walk an ordered index.
-        let empty = BTreeSet::new();
-        let base: &BTreeSet<u64> = match &q.status {
+        let empty = Sorted::default();
+        let base: &Sorted<u64> = match &q.status {
             None => &self.listable,
             Some(s) => self.by_status.get(s).unwrap_or(&empty),
         };
@@ -606,11 +669,7 @@ impl Store {
         match q.orderby {
             OrderBy::Id | OrderBy::Rating => {
                 let page: Vec<u64> = if plain {
-                    if q.desc {
-                        base.iter().rev().skip(skip).take(take).copied().collect()
-                    } else {
-                        base.iter().skip(skip).take(take).copied().collect()
-                    }
+                    base.page(skip, take, q.desc)
                 } else if q.desc {
                     base.iter()
                         .rev()
@@ -635,7 +694,34 @@ impl Store {
                 (total as u64, page)
             }
             OrderBy::Date | OrderBy::Modified => {
-                let index = if q.orderby == OrderBy::Date {
+                let by_date = q.orderby == OrderBy::Date;
+                if plain && q.status.is_none() {
+                    // The common case: walk the listable index, no lookups.
+                    let page: Vec<u64> = if by_date {
+                        self.listable_created
+                            .page(skip, take, q.desc)
+                            .into_iter()
+                            .map(|(_, id)| id)
+                            .collect()
+                    } else if q.desc {
+                        self.listable_modified
+                            .iter()
+                            .rev()
+                            .skip(skip)
+                            .take(take)
+                            .map(|(_, id)| *id)
+                            .collect()
+                    } else {
+                        self.listable_modified
+                            .iter()
+                            .skip(skip)
+                            .take(take)
+                            .map(|(_, id)| *id)
+                            .collect()
+                    };
+                    return (self.listable.len() as u64, page);
+                }
+                let index = if by_date {
                     &self.by_created
                 } else {
                     &self.by_modified
@@ -820,6 +906,28 @@ mod tests {
         };
         let err = s.apply(b, &dup, 300).err().map(|e| e.code);
         assert_eq!(err.as_deref(), Some("product_invalid_sku"));
+    }
+
+    #[test]
+    fn date_order_skips_trash_through_the_listable_index() {
+        let mut s = Store::new();
+        let a = product(&mut s, "A", 10);
+        let b = product(&mut s, "B", 10);
+        let c = product(&mut s, "C", 10);
+        let ch = Changes {
+            status: Some("trash".into()),
+            ..Changes::default()
+        };
+        assert_eq!(s.apply(b, &ch, 20), Ok(()));
+        let mut q = query();
+        q.orderby = OrderBy::Date;
+        q.desc = true;
+        assert_eq!(s.list(&q), (2, vec![c, a]));
+        q.orderby = OrderBy::Modified;
+        q.desc = false;
+        assert_eq!(s.list(&q), (2, vec![a, c]));
+        q.status = Some("trash".into());
+        assert_eq!(s.list(&q), (1, vec![b]));
     }
 
     #[test]
