@@ -7,8 +7,8 @@
 //! never guessed at.
 
 use crate::StateError;
+use serde::Deserialize;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 /// The format byte written in front of every value.
 pub const FORMAT: u8 = 1;
@@ -60,10 +60,10 @@ pub fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, StateError> {
 }
 
 /// Decodes a value written by [`encode`].
-pub fn decode<T: DeserializeOwned>(
+pub fn decode<'a, T: Deserialize<'a>>(
     tree: &'static str,
     k: &[u8],
-    v: &[u8],
+    v: &'a [u8],
 ) -> Result<T, StateError> {
     match v.split_first() {
         Some((&FORMAT, json)) => serde_json::from_slice(json).map_err(|e| StateError::Corrupt {

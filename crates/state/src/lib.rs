@@ -22,11 +22,14 @@
 //! one.
 //!
 //! # Layout
-//! - [`StateStore`]: open, base, pools, watermarks, forget, flush.
+//! - [`StateStore`]: open, watermarks, flush.
+//! - `base`: base values and pools, one record per SKU (load, record,
+//!   forget).
 //! - [`journal`]: run ids, markers, batches, outcomes, history.
 //! - `codec`: key and value encodings.
 #![warn(missing_docs)]
 
+mod base;
 mod codec;
 pub mod journal;
 
@@ -34,51 +37,8 @@ pub use journal::{
     ItemOutcome, JournalBatch, JournalItem, RunId, RunRecord, RunStatus, RunSummary, marker,
 };
 
-use serde::{Deserialize, Serialize};
-use skusync_model::{BaseEntry, BaseView, FieldName, Sku, SourceId, StateUpdate, Value};
-use std::collections::HashMap;
+use skusync_model::SourceId;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-/// Shares the strings a base view repeats (SKUs of consecutive keys, side
-/// names, times, run ids), so a view of 600,000 entries holds each once.
-#[derive(Default)]
-struct Interner {
-    sku: Option<Sku>,
-    sides: HashMap<String, SourceId>,
-    strings: HashMap<String, Arc<str>>,
-}
-
-impl Interner {
-    fn sku(&mut self, s: &str) -> Sku {
-        match &self.sku {
-            Some(k) if k.as_str() == s => k.clone(),
-            _ => {
-                let k = Sku::new(s);
-                self.sku = Some(k.clone());
-                k
-            }
-        }
-    }
-
-    fn side(&mut self, s: &str) -> SourceId {
-        if let Some(id) = self.sides.get(s) {
-            return id.clone();
-        }
-        let id = SourceId::new(s);
-        self.sides.insert(s.to_string(), id.clone());
-        id
-    }
-
-    fn string(&mut self, s: String) -> Arc<str> {
-        if let Some(a) = self.strings.get(&s) {
-            return a.clone();
-        }
-        let a: Arc<str> = Arc::from(s.as_str());
-        self.strings.insert(s, a.clone());
-        a
-    }
-}
 
 /// What can go wrong with the state store.
 #[derive(Debug, thiserror::Error)]
@@ -151,24 +111,6 @@ pub enum StateError {
     UnknownRun(String),
 }
 
-/// The stored form of a base entry (after the format byte).
-#[derive(Serialize, Deserialize)]
-struct StoredBase {
-    value: serde_json::Value,
-    version: u64,
-    at: String,
-    run: String,
-}
-
-/// The stored form of a pool.
-#[derive(Serialize, Deserialize)]
-struct StoredPool {
-    pool: i64,
-    at: String,
-    run: String,
-}
-
-const BASE: &str = "base";
 /// How often, and how far apart, a held lock is tried again on open.
 const LOCK_ATTEMPTS: u32 = 20;
 const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(25);
@@ -238,7 +180,7 @@ impl StateStore {
             })
         };
         Ok(StateStore {
-            base: tree(BASE)?,
+            base: tree(base::BASE)?,
             watermarks: tree(WATERMARKS)?,
             journal: tree(journal::JOURNAL)?,
             runs: tree(journal::RUNS)?,
@@ -257,125 +199,6 @@ impl StateStore {
             dir: self.dir.clone(),
             source,
         }
-    }
-
-    /// Every base value and pool.
-    pub fn load_base(&self) -> Result<BaseView, StateError> {
-        let mut view = BaseView::default();
-        let mut interner = Interner::default();
-        for kv in self.base.iter() {
-            let (k, v) = kv.map_err(|e| self.db_err(e))?;
-            self.load_entry(&mut view, &mut interner, &k, &v)?;
-        }
-        view.shrink_to_fit();
-        Ok(view)
-    }
-
-    /// The base values and pools of the given canonical SKUs only.
-    pub fn load_base_for<'a>(
-        &self,
-        skus: impl IntoIterator<Item = &'a Sku>,
-    ) -> Result<BaseView, StateError> {
-        let mut view = BaseView::default();
-        let mut interner = Interner::default();
-        for sku in skus {
-            for tag in ["b", "p"] {
-                for kv in self.base.scan_prefix(codec::prefix(&[tag, sku.as_str()])?) {
-                    let (k, v) = kv.map_err(|e| self.db_err(e))?;
-                    self.load_entry(&mut view, &mut interner, &k, &v)?;
-                }
-            }
-        }
-        Ok(view)
-    }
-
-    fn load_entry(
-        &self,
-        view: &mut BaseView,
-        interner: &mut Interner,
-        k: &[u8],
-        v: &[u8],
-    ) -> Result<(), StateError> {
-        let parts = codec::split(BASE, k)?;
-        let corrupt = |reason: String| StateError::Corrupt {
-            tree: BASE,
-            key: parts.join("/"),
-            reason,
-        };
-        let field = |s: &str| s.parse::<FieldName>().map_err(|e| corrupt(e.to_string()));
-        match parts.as_slice() {
-            [tag, sku, f, side] if tag == "b" => {
-                let field = field(f)?;
-                let stored: StoredBase = codec::decode(BASE, k, v)?;
-                let value =
-                    Value::from_json(field, &stored.value).map_err(|e| corrupt(e.to_string()))?;
-                view.insert(
-                    interner.side(side),
-                    interner.sku(sku),
-                    field,
-                    BaseEntry {
-                        value,
-                        version: stored.version,
-                        at: interner.string(stored.at),
-                        run: interner.string(stored.run),
-                    },
-                );
-            }
-            [tag, sku, f] if tag == "p" => {
-                let field = field(f)?;
-                let stored: StoredPool = codec::decode(BASE, k, v)?;
-                view.set_pool(interner.sku(sku), field, stored.pool);
-            }
-            _ => return Err(corrupt("unknown key shape".into())),
-        }
-        Ok(())
-    }
-
-    /// Records a run's updates in one atomic batch: each base update bumps
-    /// that entry's version by one and stamps `at` and the run.
-    pub fn record(&self, run: &RunId, at: &str, updates: &[StateUpdate]) -> Result<(), StateError> {
-        let mut batch = sled::Batch::default();
-        // Versions bumped within this batch (a key updated twice).
-        let mut versions: HashMap<Vec<u8>, u64> = HashMap::new();
-        for u in updates {
-            match u {
-                StateUpdate::Base {
-                    side,
-                    sku,
-                    field,
-                    value,
-                } => {
-                    let k = codec::key(&["b", sku.as_str(), field.as_str(), side.as_str()])?;
-                    let previous = match versions.get(&k) {
-                        Some(v) => *v,
-                        None => match self.base.get(&k).map_err(|e| self.db_err(e))? {
-                            Some(old) => codec::decode::<StoredBase>(BASE, &k, &old)?.version,
-                            None => 0,
-                        },
-                    };
-                    let stored = StoredBase {
-                        value: serde_json::to_value(value).map_err(|e| StateError::Encode {
-                            reason: e.to_string(),
-                        })?,
-                        version: previous + 1,
-                        at: at.to_string(),
-                        run: run.as_str().to_string(),
-                    };
-                    batch.insert(k.clone(), codec::encode(&stored)?);
-                    versions.insert(k, previous + 1);
-                }
-                StateUpdate::Pool { sku, field, value } => {
-                    let k = codec::key(&["p", sku.as_str(), field.as_str()])?;
-                    let stored = StoredPool {
-                        pool: *value,
-                        at: at.to_string(),
-                        run: run.as_str().to_string(),
-                    };
-                    batch.insert(k, codec::encode(&stored)?);
-                }
-            }
-        }
-        self.base.apply_batch(batch).map_err(|e| self.db_err(e))
     }
 
     /// A source's watermark `name` (opaque to the store).
@@ -401,20 +224,9 @@ impl StateStore {
         Ok(())
     }
 
-    /// Forgets everything agreed with `source`: its base entries and its
-    /// watermarks (pools are shared by all sides and stay). The next plan
-    /// treats the source as new (first-run rules for it).
-    pub fn forget_source(&self, source: &SourceId) -> Result<Forgotten, StateError> {
-        let mut out = Forgotten::default();
-        let mut batch = sled::Batch::default();
-        for kv in self.base.scan_prefix(b"b\0") {
-            let (k, _) = kv.map_err(|e| self.db_err(e))?;
-            if k.rsplit(|b| *b == 0).next() == Some(source.as_str().as_bytes()) {
-                batch.remove(k);
-                out.base += 1;
-            }
-        }
-        self.base.apply_batch(batch).map_err(|e| self.db_err(e))?;
+    /// Removes every watermark of `source`; returns how many.
+    pub(crate) fn forget_watermarks(&self, source: &SourceId) -> Result<u64, StateError> {
+        let mut n = 0;
         let mut batch = sled::Batch::default();
         for kv in self
             .watermarks
@@ -422,28 +234,12 @@ impl StateStore {
         {
             let (k, _) = kv.map_err(|e| self.db_err(e))?;
             batch.remove(k);
-            out.watermarks += 1;
+            n += 1;
         }
         self.watermarks
             .apply_batch(batch)
             .map_err(|e| self.db_err(e))?;
-        Ok(out)
-    }
-
-    /// Forgets a canonical SKU: its base entries on every side and its
-    /// pools. The next plan treats it as never seen (first run).
-    pub fn forget_sku(&self, sku: &Sku) -> Result<Forgotten, StateError> {
-        let mut out = Forgotten::default();
-        let mut batch = sled::Batch::default();
-        for (tag, count) in [("b", &mut out.base), ("p", &mut out.pools)] {
-            for kv in self.base.scan_prefix(codec::prefix(&[tag, sku.as_str()])?) {
-                let (k, _) = kv.map_err(|e| self.db_err(e))?;
-                batch.remove(k);
-                *count += 1;
-            }
-        }
-        self.base.apply_batch(batch).map_err(|e| self.db_err(e))?;
-        Ok(out)
+        Ok(n)
     }
 
     /// Flushes everything to disk (call at the end of a run).
