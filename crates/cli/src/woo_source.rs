@@ -67,11 +67,19 @@ pub async fn read(source: &SourceId, spec: &rules::WooSpec, ui: &Ui) -> Result<S
     ));
     if !output.problems.is_empty() {
         ui.note(&format!(
-            "{source}: {} items cannot be matched (listed in the plan's identity section):",
-            output.problems.len()
+            "{source}: {} item{} with problems (items without SKU are also in the plan's identity section):",
+            output.problems.len(),
+            if output.problems.len() == 1 { "" } else { "s" }
         ));
-        for p in output.problems.iter().take(5) {
+        const SHOWN: usize = 10;
+        for p in output.problems.iter().take(SHOWN) {
             ui.note(&format!("  {}: {}", p.origin, p.message));
+        }
+        if output.problems.len() > SHOWN {
+            ui.note(&format!(
+                "  … and {} more (-v lists them all)",
+                output.problems.len() - SHOWN
+            ));
         }
     }
     Ok(output.snapshot)

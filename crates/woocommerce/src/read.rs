@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use tracing::{info, warn};
+use tracing::info;
 
 /// Items per page (WooCommerce's maximum).
 pub const PER_PAGE: u64 = 100;
@@ -206,8 +206,9 @@ impl WooCommerce {
             }
             records.push(item.to_record(listing, fields, &mut problems));
         }
+        // Returned to the caller, who reports them; logged for -v only.
         for p in &problems {
-            warn!(store = %client.name(), item = %p.origin, sku = p.sku.as_deref().unwrap_or(""), problem = %p.message, "item problem");
+            info!(store = %client.name(), item = %p.origin, sku = p.sku.as_deref().unwrap_or(""), problem = %p.message, "item problem");
         }
         let previous = match mode {
             ReadMode::Full => None,

@@ -1,0 +1,446 @@
+//! Helpers for the end-to-end tests of the `skusync` binary.
+//!
+//! - [`Store`]: the WooCommerce emulator started in-process on its own tokio
+//!   runtime, so the tests stay synchronous while the binary runs as a real
+//!   child process talking real HTTP to it; its admin endpoints (request
+//!   counter, state dump, outside edits).
+//! - [`Project`]: a temporary folder holding `rules.yaml`, CSV drops (each
+//!   with its `.done` marker, so no test ever waits for a file to settle)
+//!   and the state directory.
+//! - [`Cli`]: runs the binary with a timeout and environment variables set
+//!   on the child only, and checks that no secret it was given appears on
+//!   stdout or stderr.
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use skusync_emulator::{Emulator, EmulatorOptions, Seed};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The longest a single `skusync` run may take before the test fails. The
+/// runs take well under a second; the margin is for a loaded machine.
+pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The text of a file under `fixtures/e2e/`.
+pub fn fixture(rel: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/e2e")
+        .join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+/// The e2e store seed (`fixtures/e2e/store.json`).
+pub fn store_seed() -> Value {
+    serde_json::from_str(&fixture("store.json")).expect("fixtures/e2e/store.json is JSON")
+}
+
+/// The sources block most tests use: an ERP drop `erp` (comma-separated,
+/// dot decimals, `.done` markers) in `./drops` and the store `shop`, whose
+/// address and keys come from `${SHOP_URL}`, `${SHOP_KEY}`, `${SHOP_SECRET}`.
+pub const ERP_AND_SHOP: &str = r#"
+sources:
+  erp:
+    kind: csv
+    path: ./drops
+    pattern: "stock-*.csv"
+    columns: { sku: "sku", price.regular: "price", stock.quantity: "stock" }
+    complete: { marker: ".done" }
+  shop:
+    kind: woocommerce
+    url: ${SHOP_URL}
+    consumer_key: ${SHOP_KEY}
+    consumer_secret: ${SHOP_SECRET}
+    rate_limit: { per_second: 1000, burst: 1000 }
+"#;
+
+/// Rules: the ERP owns price and stock, the shop receives them.
+pub fn erp_owns_price_and_stock() -> String {
+    let rest = r#"
+match:
+  normalize: [trim, uppercase, collapse_spaces]
+fields:
+  price.regular:
+    truth: erp
+    targets: { shop: {} }
+  stock.quantity:
+    truth: erp
+    targets: { shop: {} }
+guards:
+  max_changes: "50%"
+  max_price_change: "20%"
+"#;
+    format!("version: 1\nstate_dir: ./state\n{ERP_AND_SHOP}{rest}")
+}
+
+/// A running emulator with its own runtime.
+pub struct Store {
+    runtime: tokio::runtime::Runtime,
+    emulator: Option<Emulator>,
+    http: reqwest::Client,
+}
+
+impl Store {
+    /// Starts an emulator seeded with `seed` on 127.0.0.1 (a free port).
+    pub fn start(seed: Value) -> Store {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        let emulator = runtime
+            .block_on(Emulator::start(EmulatorOptions {
+                seed: Seed::Json(seed),
+                ..EmulatorOptions::default()
+            }))
+            .expect("the emulator starts");
+        Store {
+            runtime,
+            emulator: Some(emulator),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn emu(&self) -> &Emulator {
+        self.emulator.as_ref().expect("the emulator is running")
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        self.emu().url().to_string()
+    }
+
+    /// The read-write consumer key.
+    pub fn key(&self) -> String {
+        self.emu().consumer_key().to_string()
+    }
+
+    /// The read-write consumer secret.
+    pub fn secret(&self) -> String {
+        self.emu().consumer_secret().to_string()
+    }
+
+    /// The environment a rules file naming `${P_URL}`, `${P_KEY}`,
+    /// `${P_SECRET}` needs, for prefix `P`.
+    pub fn env(&self, prefix: &str) -> Vec<(String, String)> {
+        vec![
+            (format!("{prefix}_URL"), self.url()),
+            (format!("{prefix}_KEY"), self.key()),
+            (format!("{prefix}_SECRET"), self.secret()),
+        ]
+    }
+
+    fn admin_get(&self, path: &str) -> Value {
+        let url = format!("{}{path}", self.url());
+        self.runtime.block_on(async {
+            let resp = self.http.get(&url).send().await.expect("admin GET");
+            assert!(resp.status().is_success(), "GET {path}: {}", resp.status());
+            resp.json::<Value>().await.expect("admin JSON")
+        })
+    }
+
+    fn admin_post(&self, path: &str, body: &Value) -> Value {
+        let url = format!("{}{path}", self.url());
+        self.runtime.block_on(async {
+            let resp = self
+                .http
+                .post(&url)
+                .json(body)
+                .send()
+                .await
+                .expect("admin POST");
+            let status = resp.status();
+            let json = resp.json::<Value>().await.unwrap_or(Value::Null);
+            assert!(status.is_success(), "POST {path} {body}: {status} {json}");
+            json
+        })
+    }
+
+    /// `GET /__emulator/requests`.
+    pub fn requests(&self) -> Value {
+        self.admin_get("/__emulator/requests")
+    }
+
+    /// API requests counted so far, by `"METHOD route"`.
+    pub fn request_counts(&self) -> BTreeMap<String, u64> {
+        let r = self.requests();
+        let mut out = BTreeMap::new();
+        for row in r["by_route"].as_array().expect("by_route is a list") {
+            let key = format!(
+                "{} {}",
+                row["method"].as_str().expect("method"),
+                row["route"].as_str().expect("route")
+            );
+            *out.entry(key).or_insert(0) += row["count"].as_u64().expect("count");
+        }
+        out
+    }
+
+    /// The total of API requests counted so far.
+    pub fn request_total(&self) -> u64 {
+        self.requests()["total"].as_u64().expect("total")
+    }
+
+    /// Clears the request counter (the store is kept).
+    pub fn reset_requests(&self) {
+        self.admin_post(
+            "/__emulator/reset",
+            &json!({"requests": true, "faults": false, "store": false}),
+        );
+    }
+
+    /// `GET /__emulator/state`: every product and variation.
+    pub fn state(&self) -> Value {
+        self.admin_get("/__emulator/state")
+    }
+
+    /// An edit made outside the API (`POST /__emulator/products`).
+    pub fn edit(&self, body: Value) -> Value {
+        self.admin_post("/__emulator/products", &body)
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(emu) = self.emulator.take() {
+            self.runtime.block_on(emu.shutdown());
+        }
+    }
+}
+
+/// A temporary project folder.
+pub struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// An empty folder.
+    pub fn new() -> Project {
+        Project {
+            dir: tempfile::tempdir().expect("a temporary folder"),
+        }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `rel` inside the folder.
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Writes `text` to `rel` (creating folders).
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let path = self.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folders");
+        }
+        std::fs::write(&path, text).expect("write a file");
+        path
+    }
+
+    /// Writes `rules.yaml`.
+    pub fn rules(&self, yaml: &str) -> PathBuf {
+        self.write("rules.yaml", yaml)
+    }
+
+    /// Drops `drops/NAME` completely: the data, then its `.done` marker.
+    pub fn drop_file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.write(&format!("drops/{name}"), text);
+        self.write(&format!("drops/{name}.done"), "");
+        path
+    }
+
+    /// The names in `rel` (sorted), or `None` when it does not exist.
+    pub fn list(&self, rel: &str) -> Option<Vec<String>> {
+        let dir = std::fs::read_dir(self.join(rel)).ok()?;
+        let mut names: Vec<String> = dir
+            .map(|e| {
+                e.expect("dir entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        Some(names)
+    }
+}
+
+/// What a run gave.
+#[derive(Debug)]
+pub struct Output {
+    /// The exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Output {
+    /// Stdout parsed as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// Panics with both streams unless the exit code is `code`.
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Output {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// A `skusync` command line being built.
+pub struct Cli {
+    cmd: assert_cmd::Command,
+    secrets: Vec<String>,
+}
+
+/// `skusync` run in `dir` with a clean environment for the variables the
+/// tests use (nothing from the parent's `SHOP_*` or `SKUSYNC_LOG` leaks in).
+pub fn skusync(dir: &Path) -> Cli {
+    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_skusync"));
+    cmd.current_dir(dir).timeout(RUN_TIMEOUT);
+    for var in [
+        "SKUSYNC_LOG",
+        "RUST_LOG",
+        "NO_COLOR",
+        "SHOP_URL",
+        "SHOP_KEY",
+        "SHOP_SECRET",
+        "OUTLET_URL",
+        "OUTLET_KEY",
+        "OUTLET_SECRET",
+    ] {
+        cmd.env_remove(var);
+    }
+    Cli {
+        cmd,
+        secrets: Vec::new(),
+    }
+}
+
+impl Cli {
+    /// Adds arguments.
+    pub fn args<I, S>(mut self, args: I) -> Cli
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.cmd.args(args);
+        self
+    }
+
+    /// Sets a variable on the child only.
+    pub fn env(mut self, name: &str, value: &str) -> Cli {
+        self.cmd.env(name, value);
+        self
+    }
+
+    /// Sets `P_URL`, `P_KEY`, `P_SECRET` for `store`; its key and secret are
+    /// then checked to be absent from the output.
+    pub fn store(mut self, prefix: &str, store: &Store) -> Cli {
+        for (k, v) in store.env(prefix) {
+            self.cmd.env(k, v);
+        }
+        self.secrets.push(store.key());
+        self.secrets.push(store.secret());
+        self
+    }
+
+    /// Another string that must never appear in the output.
+    pub fn secret(mut self, s: &str) -> Cli {
+        self.secrets.push(s.to_string());
+        self
+    }
+
+    /// Runs it (failing the test on a timeout) and checks that no secret
+    /// appears on stdout or stderr.
+    pub fn run(mut self) -> Output {
+        let out = self.cmd.output().expect("skusync runs");
+        let code = out.status.code().unwrap_or_else(|| {
+            panic!(
+                "skusync did not exit normally (timeout {RUN_TIMEOUT:?}?): {:?}\nstderr:\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        let output = Output {
+            code,
+            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+        };
+        for s in &self.secrets {
+            assert_no_secret(&output.stdout, s, "stdout");
+            assert_no_secret(&output.stderr, s, "stderr");
+        }
+        output
+    }
+}
+
+/// Panics (without printing the secret) when `text` contains it.
+#[track_caller]
+pub fn assert_no_secret(text: &str, secret: &str, what: &str) {
+    assert!(!secret.is_empty());
+    assert!(
+        !text.contains(secret),
+        "a secret ({} chars, starting {:?}) appears in {what}",
+        secret.len(),
+        &secret[..secret.len().min(3)]
+    );
+}
+
+/// `text` with every RFC 3339 UTC timestamp (`2026-11-24T10:00:00Z`)
+/// replaced by `<TIME>`, to compare reports made at different seconds.
+pub fn mask_times(text: &str) -> String {
+    let b = text.as_bytes();
+    let shape = b"dddd-dd-ddTdd:dd:ddZ";
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        let fits = b.len() - i >= shape.len()
+            && shape.iter().zip(&b[i..]).all(|(s, c)| match s {
+                b'd' => c.is_ascii_digit(),
+                other => other == c,
+            });
+        if fits {
+            out.push_str("<TIME>");
+            i += shape.len();
+        } else {
+            let ch = text[i..].chars().next().expect("a char");
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+/// The changes of a plan JSON without the `remote` extension, as compact
+/// JSON lines (for exact comparisons).
+pub fn change_lines(plan: &Value) -> Vec<String> {
+    plan["changes"]
+        .as_array()
+        .expect("changes is a list")
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            if let Some(o) = c.as_object_mut() {
+                o.remove("remote");
+            }
+            c.to_string()
+        })
+        .collect()
+}
