@@ -40,10 +40,14 @@ pub(crate) struct SkuCtx<'a, 'r> {
 
 impl<'a, 'r> SkuCtx<'a, 'r> {
     /// The side's value of `field`: `None` when missing, `Some(None)` when
-    /// provided but unset.
+    /// provided but unset. An unset stock quantity is missing (the side
+    /// does not manage stock: `stock_quantity: null`), never "unset".
     fn value(&self, src: Option<usize>, field: FieldName) -> Option<Option<&'r Value>> {
         let rec: &'r Record = self.records.get(src?).copied().flatten()?;
-        rec.get(field)
+        match rec.get(field)? {
+            None if field == FieldName::StockQuantity => None,
+            v => Some(v),
+        }
     }
 
     fn record(&self, src: Option<usize>) -> Option<&'r Record> {

@@ -506,3 +506,37 @@ fn extreme_values_are_conflicts_not_panics() {
     assert_eq!(p.changes.len(), 1);
     assert_eq!(p.guards[0].value, "0%", "an unmeasurable move is left out");
 }
+
+#[test]
+fn unmanaged_stock_is_missing_not_unset() {
+    let rules = vec![truth(
+        STOCK,
+        "erp",
+        &[("shop", Transform::default())],
+        OnDrift::Overwrite,
+    )];
+    let s = |erp: Option<Value>, shop: Option<Value>| {
+        vec![
+            Snapshot::new("erp", vec![rec("A", &[]).with(STOCK, erp)]),
+            Snapshot::new("shop", vec![rec("A", &[]).with(STOCK, shop)]),
+        ]
+    };
+    // The shop does not manage stock: nothing is written to it.
+    assert!(
+        plan(&rules, &s(Some(qty(5)), None), &BaseView::default())
+            .changes
+            .is_empty()
+    );
+    // The ERP has no quantity: the shop's is not cleared.
+    assert!(
+        plan(&rules, &s(None, Some(qty(5))), &BaseView::default())
+            .changes
+            .is_empty()
+    );
+    assert_eq!(
+        plan(&rules, &s(Some(qty(4)), Some(qty(5))), &BaseView::default())
+            .changes
+            .len(),
+        1
+    );
+}
