@@ -4,8 +4,10 @@
 //! - **Base values**: per (target, canonical SKU, field) the last agreed
 //!   value, its version (bumped at each agreement), the time and the run
 //!   that recorded it; and the **merge pools** of `merge: delta` fields.
-//!   [`StateStore::load_base`] hands the engine a plain [`BaseView`];
-//!   [`StateStore::record`] writes a run's [`StateUpdate`]s in one atomic
+//!   [`StateStore::load_base`] hands the engine a plain
+//!   [`BaseView`](skusync_model::BaseView);
+//!   [`StateStore::record`] writes a run's
+//!   [`StateUpdate`](skusync_model::StateUpdate)s in one atomic
 //!   batch.
 //! - **Watermarks**: opaque strings per (source, name) that adapters keep
 //!   between runs (an incremental-read watermark, a CSV drop memory).
