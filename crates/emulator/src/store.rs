@@ -132,7 +132,7 @@ pub(crate) struct Changes {
 /// A sorted vector used as an ordered set: O(1) pages by position (a
 /// `BTreeSet` has to walk every skipped element), O(log n) appends in id
 /// order, O(n) out-of-order inserts and removals (rare: status changes).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Sorted<T>(Vec<T>);
 
 impl<T> Default for Sorted<T> {
@@ -200,6 +200,36 @@ pub(crate) struct Store {
     /// default `status=any` listing walks them without a lookup per item.
     listable_created: Sorted<(i64, u64)>,
     listable_modified: BTreeSet<(i64, u64)>,
+}
+
+/// What the indexes are keyed on, captured before and after a change.
+struct IndexKeys {
+    id: u64,
+    kind: Kind,
+    /// The SKU's lookup key.
+    sku: String,
+    status: String,
+    product_type: String,
+    created: i64,
+    modified: i64,
+}
+
+impl IndexKeys {
+    fn of(item: &Item) -> IndexKeys {
+        IndexKeys {
+            id: item.id,
+            kind: item.kind,
+            sku: if item.sku.is_empty() {
+                String::new()
+            } else {
+                sku_key(&item.sku)
+            },
+            status: item.status.clone(),
+            product_type: item.product_type.clone(),
+            created: item.created,
+            modified: item.modified,
+        }
+    }
 }
 
 /// The lookup key of a SKU (case-insensitive, as MySQL compares it).
@@ -328,14 +358,77 @@ impl Store {
         self.items.insert(item.id, item);
     }
 
-    /// Changes one item, keeping every index in step.
+    /// Changes one item, keeping every index in step. Only the indexes
+    /// whose keys changed are touched, so a stock write costs two ordered-set
+    /// updates (`by_modified`), not a rebuild.
     pub fn with_item<R>(&mut self, id: u64, f: impl FnOnce(&mut Item) -> R) -> Option<R> {
-        let mut item = self.items.remove(&id)?;
-        self.unindex(&item);
-        let r = f(&mut item);
-        self.index(&item);
-        self.items.insert(id, item);
+        let item = self.items.get_mut(&id)?;
+        let before = IndexKeys::of(item);
+        let r = f(item);
+        let after = IndexKeys::of(item);
+        self.reindex(&before, &after);
         Some(r)
+    }
+
+    fn reindex(&mut self, b: &IndexKeys, a: &IndexKeys) {
+        let id = a.id;
+        if b.sku != a.sku {
+            if !b.sku.is_empty() && self.sku.get(&b.sku) == Some(&id) {
+                self.sku.remove(&b.sku);
+            }
+            if !a.sku.is_empty() {
+                self.sku.insert(a.sku.clone(), id);
+            }
+        }
+        if a.kind != Kind::Product {
+            return;
+        }
+        let (vb, va) = (!hidden_status(&b.status), !hidden_status(&a.status));
+        if vb != va {
+            if va {
+                self.listable.insert(id);
+            } else {
+                self.listable.remove(&id);
+            }
+        }
+        if vb && (!va || b.created != a.created) {
+            self.listable_created.remove(&(b.created, id));
+        }
+        if va && (!vb || b.created != a.created) {
+            self.listable_created.insert((a.created, id));
+        }
+        if vb && (!va || b.modified != a.modified) {
+            self.listable_modified.remove(&(b.modified, id));
+        }
+        if va && (!vb || b.modified != a.modified) {
+            self.listable_modified.insert((a.modified, id));
+        }
+        if b.status != a.status {
+            if let Some(s) = self.by_status.get_mut(&b.status) {
+                s.remove(&id);
+            }
+            self.by_status
+                .entry(a.status.clone())
+                .or_default()
+                .insert(id);
+        }
+        if b.product_type != a.product_type {
+            if let Some(s) = self.by_type.get_mut(&b.product_type) {
+                s.remove(&id);
+            }
+            self.by_type
+                .entry(a.product_type.clone())
+                .or_default()
+                .insert(id);
+        }
+        if b.created != a.created {
+            self.by_created.remove(&(b.created, id));
+            self.by_created.insert((a.created, id));
+        }
+        if b.modified != a.modified {
+            self.by_modified.remove(&(b.modified, id));
+            self.by_modified.insert((a.modified, id));
+        }
     }
 
     /// Removes an item for good (and its variations, for a variable product).
@@ -906,6 +999,62 @@ mod tests {
         };
         let err = s.apply(b, &dup, 300).err().map(|e| e.code);
         assert_eq!(err.as_deref(), Some("product_invalid_sku"));
+    }
+
+    /// Rebuilds every index from the items and compares.
+    fn assert_consistent(s: &Store) {
+        let mut fresh = Store::new();
+        for item in s.items() {
+            fresh.index(item);
+        }
+        assert_eq!(s.sku, fresh.sku);
+        assert_eq!(s.listable.0, fresh.listable.0);
+        assert_eq!(s.listable_created.0, fresh.listable_created.0);
+        assert_eq!(s.listable_modified, fresh.listable_modified);
+        assert_eq!(s.by_created, fresh.by_created);
+        assert_eq!(s.by_modified, fresh.by_modified);
+        let nonempty = |m: &HashMap<String, Sorted<u64>>| {
+            let mut v: Vec<(String, Vec<u64>)> = m
+                .iter()
+                .filter(|(_, ids)| ids.len() > 0)
+                .map(|(k, ids)| (k.clone(), ids.0.clone()))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(nonempty(&s.by_status), nonempty(&fresh.by_status));
+        assert_eq!(nonempty(&s.by_type), nonempty(&fresh.by_type));
+    }
+
+    #[test]
+    fn incremental_indexes_equal_a_rebuild() {
+        let mut s = Store::new();
+        let ids: Vec<u64> = (0..40)
+            .map(|i| product(&mut s, &format!("P-{i}"), 100 + i))
+            .collect();
+        let statuses = ["trash", "draft", "publish", "private", "trash", "publish"];
+        for (n, id) in ids.iter().enumerate() {
+            let ch = Changes {
+                status: Some(statuses[n % statuses.len()].into()),
+                sku: (n % 3 == 0).then(|| format!("Q-{n}")),
+                product_type: (n % 4 == 0).then(|| "variable".to_string()),
+                ..Changes::default()
+            };
+            assert_eq!(s.apply(*id, &ch, 1000 + (n as i64 % 7)), Ok(()));
+            assert_consistent(&s);
+        }
+        for id in ids.iter().step_by(5) {
+            s.remove(*id);
+            assert_consistent(&s);
+        }
+        let mut q = query();
+        q.per_page = 100;
+        let (total, page) = s.list(&q);
+        assert_eq!(total as usize, page.len());
+        assert!(
+            page.iter()
+                .all(|id| s.get(*id).is_some_and(|i| i.status != "trash"))
+        );
     }
 
     #[test]
