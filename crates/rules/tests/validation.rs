@@ -59,6 +59,24 @@ fn base_with_one_rule_is_valid() {
 }
 
 #[test]
+fn merge_newest_with_sides_is_newest() {
+    let short = parse(&format!(
+        "{BASE}  name:\n    newest: [shop, outlet]\n    prefer: [shop]\n"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let long = parse(&format!(
+        "{BASE}  name:\n    merge: newest\n    sides: [shop, outlet]\n    prefer: [shop]\n"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(short.fields, long.fields);
+    assert_eq!(
+        errors_with_base("  name:\n    merge: newest\n"),
+        "rules.yaml:19:12: fields.name: `merge: newest` needs `sides`\n  \
+         help: list the sources, e.g. `sides: [shop, outlet]` (or write `newest: [shop, outlet]`)"
+    );
+}
+
+#[test]
 fn field_without_policy() {
     assert_eq!(
         errors_with_base("  price.regular:\n    on_drift: flag\n"),
@@ -209,7 +227,7 @@ fn merge_kind_typo_and_one_side() {
             "  stock.quantity:\n    merge: delat\n    sides: [shop]\n    initial: min\n"
         ),
         "rules.yaml:19:12: fields.stock.quantity.merge: `delat` is not a merge kind\n  \
-         help: did you mean `delta`? valid merges: `delta`"
+         help: did you mean `delta`? valid merges: `delta`, `newest`"
     );
     assert_eq!(
         errors_with_base(

@@ -130,7 +130,14 @@ pub(super) fn field_rule(
             return None;
         }
     }
-    let (policy_name, _) = policies[0];
+    // `merge: newest` + `sides: [..]` is another spelling of `newest: [..]`.
+    let newest_via_merge =
+        w.newest.is_none() && w.merge.as_ref().is_some_and(|m| m.value.trim() == "newest");
+    let policy_name = if newest_via_merge {
+        "newest"
+    } else {
+        policies[0].0
+    };
     // Keys that belong to another policy.
     let belongs: [(&str, Option<Location>, &[&str]); 6] = [
         (
@@ -163,7 +170,7 @@ pub(super) fn field_rule(
     let mut ok = true;
     for (key, loc, fits) in belongs {
         let Some(loc) = loc else { continue };
-        if fits.contains(&policy_name) {
+        if fits.contains(&policy_name) || (newest_via_merge && key == "sides") {
             continue;
         }
         ok = false;
@@ -368,7 +375,7 @@ fn merge(
         ctx.err_help(
             &m.referenced,
             format!("{rule}.merge: `{}` is not a merge kind", m.value),
-            did_you_mean(m.value.trim(), &["delta"], "merges"),
+            did_you_mean(m.value.trim(), &["delta", "newest"], "merges"),
         );
         return None;
     }
@@ -493,8 +500,20 @@ fn newest(
     w: &WireField,
     known: &Known<'_>,
 ) -> Option<Policy> {
-    let n = w.newest.as_ref()?;
-    let side_list = sides(ctx, field, &format!("{rule}.newest"), n, known);
+    let (n, key) = match (&w.newest, &w.sides) {
+        (Some(n), _) => (n, format!("{rule}.newest")),
+        (None, Some(s)) => (s, format!("{rule}.sides")),
+        (None, None) => {
+            let at = w.merge.as_ref().map(|m| m.referenced)?;
+            ctx.err_help(
+                &at,
+                format!("{rule}: `merge: newest` needs `sides`"),
+                "list the sources, e.g. `sides: [shop, outlet]` (or write `newest: [shop, outlet]`)",
+            );
+            return None;
+        }
+    };
+    let side_list = sides(ctx, field, &key, n, known);
     let mut prefer = Vec::new();
     let mut ok = true;
     if let Some(p) = &w.prefer {
