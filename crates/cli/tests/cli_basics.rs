@@ -1,0 +1,234 @@
+//! The `skusync` command line end to end: exit codes with and without
+//! `--detailed-exitcode`, `--out`, every `--format`, `--help`, and
+//! `skusync demo` from a fresh folder.
+
+mod common;
+
+use common::{Project, Store, erp_owns_price_and_stock, fixture, mask_times, skusync, store_seed};
+use serde_json::Value;
+
+fn project_with(drop: &str) -> Project {
+    let project = Project::new();
+    project.rules(&erp_owns_price_and_stock());
+    project.drop_file("stock-1.csv", &fixture(drop));
+    project
+}
+
+#[test]
+fn detailed_exitcode_is_2_with_changes_0_in_sync_and_1_on_error() {
+    let store = Store::start(store_seed());
+
+    let changes = project_with("erp/stock-1.csv");
+    let out = skusync(changes.path())
+        .args(["plan", "--detailed-exitcode", "--color", "never"])
+        .store("SHOP", &store)
+        .run();
+    out.expect_code(2);
+    assert!(out.stdout.contains("KREM-50"), "{}", out.stdout);
+    // Without the flag, changes are a success.
+    skusync(changes.path())
+        .args(["plan"])
+        .store("SHOP", &store)
+        .run()
+        .expect_code(0);
+
+    // A drop equal to the store: nothing to do.
+    let in_sync = project_with("erp/in-sync.csv");
+    let out = skusync(in_sync.path())
+        .args(["plan", "--detailed-exitcode", "--format", "json"])
+        .store("SHOP", &store)
+        .run();
+    out.expect_code(0);
+    let plan = out.json();
+    assert_eq!(plan["changes"], serde_json::json!([]), "{}", out.stdout);
+    assert_eq!(plan["summary"]["changes"], 0);
+    let out = skusync(in_sync.path())
+        .args(["plan", "--detailed-exitcode", "--color", "never"])
+        .store("SHOP", &store)
+        .run();
+    out.expect_code(0);
+    assert!(
+        out.stdout.contains("No changes: everything is in sync."),
+        "{}",
+        out.stdout
+    );
+
+    // An error is 1, never 2, even with changes pending elsewhere.
+    let out = skusync(changes.path())
+        .args(["plan", "--detailed-exitcode", "--rules", "missing.yaml"])
+        .store("SHOP", &store)
+        .run();
+    out.expect_code(1);
+    assert!(out.stderr.contains("missing.yaml"), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}
+
+#[test]
+fn every_format_renders_to_stdout_and_to_out_file() {
+    let store = Store::start(store_seed());
+    let project = project_with("erp/stock-1.csv");
+
+    for format in ["text", "json", "markdown", "html", "csv"] {
+        let to_stdout = skusync(project.path())
+            .args(["plan", "--format", format, "--color", "never"])
+            .store("SHOP", &store)
+            .run();
+        to_stdout.expect_code(0);
+        let file = format!("report.{format}");
+        let to_file = skusync(project.path())
+            .args([
+                "plan", "--format", format, "--color", "never", "--out", &file,
+            ])
+            .store("SHOP", &store)
+            .run();
+        to_file.expect_code(0);
+        assert!(
+            to_file.stdout.is_empty(),
+            "--out {format}: nothing on stdout, got:\n{}",
+            to_file.stdout
+        );
+        let written = std::fs::read_to_string(project.join(&file))
+            .unwrap_or_else(|e| panic!("--out {file} is written: {e}"));
+        common::assert_no_secret(&written, &store.secret(), &file);
+        common::assert_no_secret(&written, &store.key(), &file);
+        assert_eq!(
+            mask_times(&written),
+            mask_times(&to_stdout.stdout),
+            "{format}: the file holds the report stdout would show"
+        );
+        assert!(written.contains("KREM-50"), "{format}:\n{written}");
+        assert!(written.contains("72.00"), "{format}:\n{written}");
+
+        match format {
+            "text" => {
+                assert!(written.contains("69.00 → 72.00"), "{written}");
+                assert!(written.contains("Summary:"), "{written}");
+            }
+            "json" => {
+                let plan: Value = serde_json::from_str(&written).expect("JSON");
+                assert_eq!(plan["summary"]["changes"], 5);
+            }
+            "markdown" => assert!(written.contains("| KREM-50"), "{written}"),
+            "html" => {
+                let lower = written.to_ascii_lowercase();
+                assert!(lower.contains("<html"), "{written}");
+                assert!(lower.trim_end().ends_with("</html>"), "{written}");
+            }
+            "csv" => {
+                let mut lines = written.lines();
+                assert_eq!(
+                    lines.next(),
+                    Some("target,sku,field,from,to,base,reason,source,rule,delta")
+                );
+                let rows: Vec<&str> = lines.collect();
+                assert_eq!(rows.len(), 5, "one row per change:\n{written}");
+                assert!(
+                    rows.contains(
+                        &"shop,KREM-50,price.regular,69.00,72.00,,truth,erp,fields.price.regular,"
+                    ),
+                    "{written}"
+                );
+            }
+            _ => unreachable!(),
+        }
+    }
+    // Only the reports were written: no temporary files left next to them.
+    let mut names = project.list("").expect("the project folder");
+    names.retain(|n| n.starts_with("report."));
+    assert_eq!(
+        names,
+        [
+            "report.csv",
+            "report.html",
+            "report.json",
+            "report.markdown",
+            "report.text"
+        ]
+    );
+}
+
+#[test]
+fn out_into_a_missing_folder_is_an_error_naming_it() {
+    let store = Store::start(store_seed());
+    let project = project_with("erp/stock-1.csv");
+    let out = skusync(project.path())
+        .args(["plan", "--format", "json", "--out", "no-such-dir/plan.json"])
+        .store("SHOP", &store)
+        .run();
+    out.expect_code(1);
+    assert!(out.stderr.contains("no-such-dir"), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}
+
+#[test]
+fn help_names_the_commands_and_the_plan_options() {
+    let out = skusync(std::path::Path::new(".")).args(["--help"]).run();
+    out.expect_code(0);
+    for word in ["plan", "demo", "--verbose", "--quiet"] {
+        assert!(
+            out.stdout.contains(word),
+            "--help mentions {word}:\n{}",
+            out.stdout
+        );
+    }
+
+    let out = skusync(std::path::Path::new("."))
+        .args(["plan", "--help"])
+        .run();
+    out.expect_code(0);
+    for word in [
+        "--rules",
+        "--format",
+        "text",
+        "json",
+        "markdown",
+        "html",
+        "csv",
+        "--out",
+        "--detailed-exitcode",
+        "Writes nothing",
+    ] {
+        assert!(
+            out.stdout.contains(word),
+            "plan --help mentions {word}:\n{}",
+            out.stdout
+        );
+    }
+
+    let out = skusync(std::path::Path::new("."))
+        .args(["plan", "--format", "yaml"])
+        .run();
+    assert_ne!(out.code, 0, "an unknown format is refused");
+    assert!(out.stderr.contains("yaml"), "{}", out.stderr);
+}
+
+#[test]
+fn demo_runs_from_a_fresh_folder_and_prints_changes() {
+    let fresh = Project::new();
+    let out = skusync(fresh.path())
+        .args(["demo", "--color", "never"])
+        .run();
+    out.expect_code(0);
+    assert!(out.stdout.contains("Changes on shop"), "{}", out.stdout);
+    assert!(out.stdout.contains("KREM-50"), "{}", out.stdout);
+    assert!(out.stdout.contains("69.00 → 72.00"), "{}", out.stdout);
+    assert!(out.stdout.contains("Summary:"), "{}", out.stdout);
+    assert_eq!(
+        fresh.list(""),
+        Some(Vec::new()),
+        "the demo leaves the current folder as it was"
+    );
+
+    let out = skusync(fresh.path())
+        .args(["demo", "--format", "json", "--detailed-exitcode"])
+        .run();
+    out.expect_code(2);
+    let plan = out.json();
+    assert!(plan["summary"]["changes"].as_u64().unwrap() > 0);
+    // The demo catalog's `OLD-9` is only in the ERP drop, `SUN-50` only in the store.
+    let unmatched = plan["unmatched"].to_string();
+    assert!(
+        unmatched.contains("OLD-9") && unmatched.contains("SUN-50"),
+        "{unmatched}"
+    );
+}
