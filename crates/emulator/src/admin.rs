@@ -264,7 +264,7 @@ fn clock(app: &App, b: &Value) -> Response {
     }
     if let Some(a) = b.get("advance").and_then(Value::as_i64) {
         let base = c.frozen.unwrap_or_else(|| chrono::Utc::now().timestamp());
-        c.frozen = Some(base + a);
+        c.frozen = Some(base.saturating_add(a));
     }
     let now = c.now();
     reply(

@@ -450,6 +450,9 @@ fn rest(
         return wp_response(app, error_reply(&err), None);
     }
     let authed = matches!(outcome, AuthOutcome::Authenticated { .. });
+    // WordPress serves HEAD as GET without a body.
+    let is_head = method == "HEAD";
+    let method = if is_head { "GET".to_string() } else { method };
     let route = match match_route(rest_path) {
         Some(r) if r.accepts(&method) => r,
         _ => {
@@ -473,7 +476,11 @@ fn rest(
         Ok(r) => r,
         Err(e) => error_reply(&e),
     };
-    wp_response(app, reply, allow)
+    let mut resp = wp_response(app, reply, allow);
+    if is_head {
+        *resp.body_mut() = Body::empty();
+    }
+    resp
 }
 
 struct Ctx<'a> {

@@ -473,6 +473,14 @@ async fn pagination_headers_links_and_past_the_last_page() {
     assert_eq!(link_page(&link, "prev").as_deref(), Some("3"));
     assert_eq!(link_page(&link, "next"), None);
 
+    // HEAD is GET without a body.
+    let r = emu
+        .call("HEAD", PRODUCTS, &q(&[("per_page", "10")]), None)
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-wp-total").as_deref(), Some("25"));
+    assert_eq!(r.text, "");
+
     // Default per_page is 10, default order date desc with the id tiebreak.
     let r = emu.get(PRODUCTS, &[]).await;
     assert_eq!(r.ids(), (116..=125).rev().collect::<Vec<_>>());
