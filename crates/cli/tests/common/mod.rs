@@ -444,3 +444,260 @@ pub fn change_lines(plan: &Value) -> Vec<String> {
         })
         .collect()
 }
+
+/// The contract's top-level keys, and the extensions DESIGN.md allows.
+const CONTRACT_KEYS: [&str; 9] = [
+    "plan_version",
+    "generated_at",
+    "inputs_digest",
+    "summary",
+    "changes",
+    "conflicts",
+    "unmatched",
+    "identity",
+    "guards",
+];
+const EXTENSION_KEYS: [&str; 2] = ["flagged_drift", "state"];
+
+/// DESIGN.md's field list, in the order changes of one SKU are sorted.
+const FIELD_ORDER: [&str; 8] = [
+    "price.regular",
+    "price.sale",
+    "stock.quantity",
+    "stock.status",
+    "stock.manage",
+    "stock.backorders",
+    "name",
+    "status",
+];
+
+fn is_money(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => {
+            let digits = s.strip_prefix('-').unwrap_or(s);
+            let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+            !int.is_empty()
+                && !frac.is_empty()
+                && int.bytes().all(|b| b.is_ascii_digit())
+                && frac.bytes().all(|b| b.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
+fn is_quantity(v: &Value) -> bool {
+    v.is_null() || v.is_i64()
+}
+
+/// Checks every contract rule that holds for any plan.
+pub fn check_contract(plan: &Value) {
+    let obj = plan.as_object().expect("the plan is an object");
+    for key in CONTRACT_KEYS {
+        assert!(obj.contains_key(key), "missing top-level key `{key}`");
+    }
+    for key in obj.keys() {
+        assert!(
+            CONTRACT_KEYS.contains(&key.as_str()) || EXTENSION_KEYS.contains(&key.as_str()),
+            "unexpected top-level key `{key}`"
+        );
+    }
+    assert_eq!(plan["plan_version"], json!(1));
+
+    let generated = plan["generated_at"]
+        .as_str()
+        .expect("generated_at is a string");
+    let parsed = chrono::DateTime::parse_from_rfc3339(generated)
+        .unwrap_or_else(|e| panic!("generated_at {generated:?} is not RFC 3339: {e}"));
+    assert_eq!(parsed.offset().local_minus_utc(), 0, "generated_at is UTC");
+
+    let digest = plan["inputs_digest"]
+        .as_str()
+        .expect("inputs_digest is a string");
+    let hex = digest
+        .strip_prefix("sha256:")
+        .unwrap_or_else(|| panic!("inputs_digest {digest:?} starts with sha256:"));
+    assert_eq!(hex.len(), 64, "sha256 has 64 hex digits: {digest}");
+    assert!(
+        hex.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    );
+
+    let changes = plan["changes"].as_array().expect("changes is a list");
+    let conflicts = plan["conflicts"].as_array().expect("conflicts is a list");
+    let unmatched = plan["unmatched"].as_array().expect("unmatched is a list");
+    let identity = plan["identity"].as_array().expect("identity is a list");
+    let guards = plan["guards"].as_array().expect("guards is a list");
+    let flagged = plan
+        .get("flagged_drift")
+        .map(|f| f.as_array().expect("flagged_drift is a list").len())
+        .unwrap_or(0);
+
+    let summary = plan["summary"].as_object().expect("summary is an object");
+    for key in ["matched", "changes", "conflicts", "unmatched", "drift"] {
+        assert!(
+            summary[key].is_u64(),
+            "summary.{key} is a count: {}",
+            summary[key]
+        );
+    }
+    assert_eq!(
+        summary.len(),
+        5,
+        "summary has exactly the contract's counts"
+    );
+    assert_eq!(summary["changes"], json!(changes.len()));
+    assert_eq!(summary["conflicts"], json!(conflicts.len()));
+    assert_eq!(summary["unmatched"], json!(unmatched.len()));
+    let drift_changes = changes.iter().filter(|c| c["reason"] == "drift").count();
+    assert_eq!(summary["drift"], json!(drift_changes + flagged));
+
+    let mut previous: Option<(String, String, usize)> = None;
+    for c in changes {
+        for key in [
+            "target", "sku", "field", "from", "to", "base", "reason", "source", "rule",
+        ] {
+            assert!(c.get(key).is_some(), "change without `{key}`: {c}");
+        }
+        let field = c["field"].as_str().expect("field is a string");
+        let rank = FIELD_ORDER
+            .iter()
+            .position(|f| *f == field)
+            .unwrap_or_else(|| panic!("unknown field {field}"));
+        let key = (
+            c["target"].as_str().expect("target").to_string(),
+            c["sku"].as_str().expect("sku").to_string(),
+            rank,
+        );
+        if let Some(p) = &previous {
+            assert!(*p < key, "changes out of order: {p:?} then {key:?}");
+        }
+        previous = Some(key);
+        let reason = c["reason"].as_str().expect("reason is a string");
+        assert!(
+            ["truth", "drift", "merge", "newest"].contains(&reason),
+            "reason {reason}"
+        );
+        assert_eq!(c["rule"], json!(format!("fields.{field}")), "rule of {c}");
+        let typed: fn(&Value) -> bool = if field.starts_with("price.") {
+            is_money
+        } else if field == "stock.quantity" {
+            is_quantity
+        } else {
+            |_| true
+        };
+        for key in ["from", "to", "base"] {
+            assert!(typed(&c[key]), "`{key}` of {c} has the wrong type");
+        }
+        if reason == "merge" {
+            // A relative write carries its delta; an absolute one (first
+            // run, seeded from `seed_from`, or a side joining) has none.
+            if !c["base"].is_null() {
+                assert!(
+                    c["delta"].is_i64(),
+                    "a relative merge carries its delta: {c}"
+                );
+            }
+            let (from, to) = (c["from"].as_i64(), c["to"].as_i64());
+            if let (Some(from), Some(to), true) = (from, to, c.get("delta").is_some()) {
+                assert_eq!(c["delta"], json!(to - from));
+            }
+        } else {
+            assert!(c.get("delta").is_none(), "only merges carry a delta: {c}");
+            assert!(
+                c["source"].is_string(),
+                "truth/newest/drift name a source: {c}"
+            );
+        }
+        assert_ne!(c["from"], c["to"], "a change changes something: {c}");
+    }
+
+    let mut previous_unmatched: Option<(String, String)> = None;
+    for u in unmatched {
+        let key = (
+            u["source"].as_str().expect("unmatched.source").to_string(),
+            u["sku"].as_str().expect("unmatched.sku").to_string(),
+        );
+        if let Some(p) = &previous_unmatched {
+            assert!(*p < key, "unmatched out of order: {p:?} then {key:?}");
+        }
+        previous_unmatched = Some(key);
+    }
+    for i in identity {
+        assert!(i["source"].is_string() && i["sku"].is_string(), "{i}");
+        let problem = i["problem"].as_str().expect("identity.problem");
+        assert!(
+            ["duplicate", "ambiguous", "empty"].contains(&problem),
+            "{i}"
+        );
+        assert!(
+            i["ids"].as_array().expect("ids").iter().all(Value::is_u64),
+            "{i}"
+        );
+    }
+    for g in guards {
+        assert!(g["name"].is_string() && g["limit"].is_string() && g["value"].is_string());
+        assert!(g["tripped"].is_boolean(), "{g}");
+    }
+}
+
+/// The WooCommerce product field a plan field is written to.
+fn woo_field(field: &str) -> &'static str {
+    match field {
+        "price.regular" => "regular_price",
+        "price.sale" => "sale_price",
+        "stock.quantity" => "stock_quantity",
+        "stock.status" => "stock_status",
+        "stock.manage" => "manage_stock",
+        "stock.backorders" => "backorders",
+        "name" => "name",
+        "status" => "status",
+        other => panic!("unknown field {other}"),
+    }
+}
+
+/// Stands in for `skusync apply` (not built yet): writes every change of
+/// `plan` (plan JSON) to its store as an outside edit on the item's
+/// `remote` id (a `merge` change as a relative `stock_delta`, everything
+/// else as an absolute value), then records in `project/state_dir` what the
+/// engine's `settle` says a fully confirmed apply records.
+pub fn simulate_apply(
+    project: &Project,
+    state_dir: &str,
+    stores: &[(&str, &Store)],
+    plan: &Value,
+    run: &str,
+) {
+    for c in plan["changes"].as_array().expect("changes") {
+        let target = c["target"].as_str().expect("target");
+        let store = stores
+            .iter()
+            .find(|(name, _)| *name == target)
+            .unwrap_or_else(|| panic!("no store for target {target}"))
+            .1;
+        let id = c["remote"]["id"]
+            .as_u64()
+            .expect("a change carries its remote id");
+        let field = c["field"].as_str().expect("field");
+        let body = match c.get("delta") {
+            Some(delta) if c["reason"] == "merge" && !c["from"].is_null() => {
+                json!({"id": id, "stock_delta": delta})
+            }
+            _ => json!({"id": id, "set": {woo_field(field): c["to"]}}),
+        };
+        store.edit(body);
+    }
+    let typed: skusync_model::Plan =
+        serde_json::from_value(plan.clone()).expect("the plan JSON reads back as a Plan");
+    let updates = skusync_engine::settle(&typed, |_, _| skusync_engine::Outcome::Confirmed);
+    let state = skusync_state::StateStore::open(project.join(state_dir)).expect("state opens");
+    let run = skusync_state::RunId::new(run).expect("run id");
+    state
+        .record(
+            &run,
+            plan["generated_at"].as_str().expect("generated_at"),
+            &updates,
+        )
+        .expect("state records");
+    state.flush().expect("state flushes");
+}
