@@ -137,11 +137,15 @@ async fn main() {
     let mut rows = Vec::new();
 
     rows.push(
-        measure("baseline: `per_page=1&_fields=id` (HTTP + OAuth cost)", runs, |_| {
-            let params = q(&[("per_page", "1".into()), ("_fields", "id".into())]);
-            let c = &c;
-            async move { c.get(p, &params).await }
-        })
+        measure(
+            "baseline: `per_page=1&_fields=id` (HTTP + OAuth cost)",
+            runs,
+            |_| {
+                let params = q(&[("per_page", "1".into()), ("_fields", "id".into())]);
+                let c = &c;
+                async move { c.get(p, &params).await }
+            },
+        )
         .await,
     );
     rows.push(
