@@ -691,3 +691,25 @@ async fn system_status_reports_the_woocommerce_version() {
         .await;
     assert_eq!(keys(&r.body), vec!["environment".to_string()]);
 }
+
+#[tokio::test]
+async fn bodies_are_encoded_like_php_json_encode() {
+    let seed = json!({"products": [{"id": 10, "name": "Crème légère", "sku": "CR-1", "regular_price": "9.5",
+        "meta_data": [{"key": "note", "value": "a/b"}]}]});
+    let emu = start(Some(seed), &[]);
+    let r = emu
+        .get(
+            &format!("{PRODUCTS}/10"),
+            &[("_fields", "id,name,meta_data.key")],
+        )
+        .await;
+    assert_eq!(
+        r.text, r#"{"id":10,"name":"Cr\u00e8me l\u00e9g\u00e8re","meta_data":[]}"#,
+        "non-ASCII as \\uXXXX; `meta_data.key` intersects list indexes, as WordPress does"
+    );
+    assert_eq!(r.body["name"], "Crème légère");
+    let r = emu
+        .get(&format!("{PRODUCTS}/10"), &[("_fields", "meta_data")])
+        .await;
+    assert!(r.text.contains(r#""value":"a\/b""#), "{}", r.text);
+}
