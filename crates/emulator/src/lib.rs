@@ -19,9 +19,9 @@
 //! ```
 //!
 //! # Layout
-//! - [`item`]: one product/variation and its JSON shapes; [`store`]: the
-//!   catalog and its indexes; [`params`]: WordPress argument validation.
-//! - [`server`]: dispatch and the `wc/v3` endpoints; [`admin`]: `/__emulator/*`.
+//! - `item`: one product/variation and its JSON shapes; `store`: the
+//!   catalog and its indexes; `params`: WordPress argument validation.
+//! - `server`: dispatch and the `wc/v3` endpoints; `admin`: `/__emulator/*`.
 //! - [`faults`]: fault rules; [`seed`]: seed files and the generator.
 //! - [`auth`]: WooCommerce's authentication; [`tls`]: the self-signed certificate.
 #![warn(missing_docs)]
