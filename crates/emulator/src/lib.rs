@@ -451,17 +451,20 @@ impl Emulator {
     /// The ready line of the binary's contract:
     /// `{"url": …, "consumer_key": …, "consumer_secret": …[, "ca_cert": path]}`.
     pub fn ready_line(&self) -> String {
-        let mut v = json!({
-            "url": self.url,
-            "consumer_key": self.consumer_key(),
-            "consumer_secret": self.consumer_secret(),
-        });
-        if let (Some(path), Some(o)) = (&self.ca_path, v.as_object_mut())
-            && self.ca_cert_pem.is_some()
-        {
-            o.insert("ca_cert".into(), json!(path.display().to_string()));
+        // Formatted like the contract's example: `{"url": "…", …}`.
+        let mut fields = vec![
+            ("url", json!(self.url)),
+            ("consumer_key", json!(self.consumer_key())),
+            ("consumer_secret", json!(self.consumer_secret())),
+        ];
+        if let (Some(path), Some(_)) = (&self.ca_path, &self.ca_cert_pem) {
+            fields.push(("ca_cert", json!(path.display().to_string())));
         }
-        v.to_string()
+        let parts: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("\"{k}\": {v}"))
+            .collect();
+        format!("{{{}}}", parts.join(", "))
     }
 
     fn primary_key(&self) -> &ApiKey {

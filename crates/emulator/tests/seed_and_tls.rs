@@ -14,6 +14,14 @@ fn is_key(s: &str, prefix: &str) -> bool {
 async fn without_a_seed_the_store_is_empty_and_a_key_is_generated() {
     let emu = start(None, &[]);
     assert!(emu.url.starts_with("http://127.0.0.1:"), "{}", emu.url);
+    // Exactly the contract's line: one JSON object, these three keys.
+    assert_eq!(
+        emu.ready_text,
+        format!(
+            r#"{{"url": "{}", "consumer_key": "{}", "consumer_secret": "{}"}}"#,
+            emu.url, emu.ck, emu.cs
+        )
+    );
     assert!(is_key(&emu.ck, "ck_"), "{}", emu.ck);
     assert!(is_key(&emu.cs, "cs_"));
     let r = emu.get(PRODUCTS, &[]).await;

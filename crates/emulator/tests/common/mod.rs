@@ -32,8 +32,10 @@ pub struct Emu {
     pub ck: String,
     /// The ready line's secret.
     pub cs: String,
-    /// The whole ready line.
+    /// The whole ready line, parsed.
     pub ready: Value,
+    /// The ready line as printed.
+    pub ready_text: String,
     /// The HTTP client.
     pub client: reqwest::Client,
     child: Child,
@@ -119,6 +121,7 @@ pub fn start_cmd(mut cmd: Command, dir: tempfile::TempDir) -> Emu {
         cs: s("consumer_secret"),
         client: reqwest::Client::new(),
         ready,
+        ready_text: line.trim_end().to_string(),
         child,
         _dir: dir,
     }
