@@ -13,7 +13,7 @@
 #![allow(dead_code)]
 
 use serde_json::{Value, json};
-use skusync_emulator::{Emulator, EmulatorOptions, Seed};
+use skusync_emulator::{Emulator, EmulatorOptions, Seed, Tls};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -83,6 +83,16 @@ pub struct Store {
 impl Store {
     /// Starts an emulator seeded with `seed` on 127.0.0.1 (a free port).
     pub fn start(seed: Value) -> Store {
+        Store::start_with(seed, Tls::Off, None)
+    }
+
+    /// Starts an HTTPS emulator with a self-signed certificate, written
+    /// (PEM) to `ca` for the rules' `ca_cert`.
+    pub fn start_tls(seed: Value, ca: PathBuf) -> Store {
+        Store::start_with(seed, Tls::SelfSigned, Some(ca))
+    }
+
+    fn start_with(seed: Value, tls: Tls, ca_out: Option<PathBuf>) -> Store {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -91,13 +101,21 @@ impl Store {
         let emulator = runtime
             .block_on(Emulator::start(EmulatorOptions {
                 seed: Seed::Json(seed),
+                tls,
+                ca_out,
                 ..EmulatorOptions::default()
             }))
             .expect("the emulator starts");
+        let mut http = reqwest::Client::builder();
+        if let Some(pem) = emulator.ca_cert_pem() {
+            http = http.add_root_certificate(
+                reqwest::Certificate::from_pem(pem.as_bytes()).expect("the emulator's CA"),
+            );
+        }
         Store {
             runtime,
             emulator: Some(emulator),
-            http: reqwest::Client::new(),
+            http: http.build().expect("an HTTP client"),
         }
     }
 
