@@ -22,9 +22,16 @@ impl Ui {
         }
     }
 
-    /// True when progress bars may be drawn.
-    pub fn progress(&self) -> bool {
-        !self.quiet && std::io::stderr().is_terminal()
+    /// A spinner with `message` on stderr while long work runs; `None`
+    /// (nothing drawn) when quiet or when stderr is not a terminal.
+    pub fn spinner(&self, message: String) -> Option<indicatif::ProgressBar> {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(message);
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Some(bar)
     }
 }
 

@@ -39,7 +39,12 @@ pub async fn plan(rules: &RuleSet, ui: &Ui) -> Result<Planned> {
         match spec {
             SourceSpec::Csv(csv) => {
                 let memory = csv_memory(state.as_ref(), id)?;
-                let read = csv_source::read(id, csv, &memory)?;
+                let spinner = ui.spinner(format!("{id}: reading {}…", csv.path.display()));
+                let read = csv_source::read(id, csv, &memory);
+                if let Some(bar) = spinner {
+                    bar.finish_and_clear();
+                }
+                let read = read?;
                 ui.note(&read.note);
                 snapshots.extend(read.snapshot);
             }

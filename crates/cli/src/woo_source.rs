@@ -6,7 +6,6 @@ use anyhow::{Context, Result};
 use skusync_model::{FieldName, Snapshot, SourceId};
 use skusync_rules as rules;
 use skusync_woocommerce as woo;
-use std::time::Duration;
 
 /// The adapter configuration for a rules-file store.
 pub fn config(source: &SourceId, spec: &rules::WooSpec) -> woo::WooConfig {
@@ -51,7 +50,7 @@ pub async fn read(source: &SourceId, spec: &rules::WooSpec, ui: &Ui) -> Result<S
     for warning in store.warnings() {
         ui.note(&format!("{source}: warning: {warning}"));
     }
-    let spinner = progress(ui, source);
+    let spinner = ui.spinner(format!("{source}: reading products and variations…"));
     let output = store
         .read(&FieldName::ALL, woo::ReadMode::Full, chrono::Utc::now())
         .await
@@ -83,14 +82,4 @@ pub async fn read(source: &SourceId, spec: &rules::WooSpec, ui: &Ui) -> Result<S
         }
     }
     Ok(output.snapshot)
-}
-
-fn progress(ui: &Ui, source: &SourceId) -> Option<indicatif::ProgressBar> {
-    if !ui.progress() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_message(format!("{source}: reading products and variations…"));
-    bar.enable_steady_tick(Duration::from_millis(120));
-    Some(bar)
 }
