@@ -232,3 +232,48 @@ fn demo_runs_from_a_fresh_folder_and_prints_changes() {
         "{unmatched}"
     );
 }
+
+#[test]
+fn relative_paths_resolve_against_the_rules_folder_and_variables_fill_paths() {
+    let seed = serde_json::json!({"products": [
+        {"id": 10, "name": "Tee", "type": "variable", "sku": "TEE", "manage_stock": true, "stock_quantity": 10,
+         "attributes": [{"id": 0, "name": "Size", "slug": "size", "position": 0, "visible": true,
+                         "variation": true, "options": ["S", "M"]}],
+         "variations": [
+            {"id": 11, "sku": "TEE-S", "regular_price": "20", "manage_stock": false,
+             "attributes": [{"id": 0, "name": "Size", "slug": "size", "option": "S"}]},
+            {"id": 12, "sku": "TEE-M", "regular_price": "20", "manage_stock": true, "stock_quantity": 4,
+             "attributes": [{"id": 0, "name": "Size", "slug": "size", "option": "M"}]}]}
+    ]});
+    let store = Store::start(seed);
+    let project = Project::new();
+    // The rules live in conf/, the drops in conf/${DROP_DIR}; skusync runs
+    // from the project folder.
+    let rules = erp_owns_price_and_stock().replace("path: ./drops", "path: ./${DROP_DIR}");
+    assert!(rules.contains("${DROP_DIR}"), "the rules template changed");
+    project.write("conf/rules.yaml", &rules);
+    project.write(
+        "conf/erp-drops/stock-1.csv",
+        "sku,price,stock\nTEE-S,20.00,3\nTEE-M,21.00,4\n",
+    );
+    project.write("conf/erp-drops/stock-1.csv.done", "");
+
+    let out = skusync(project.path())
+        .args(["plan", "--rules", "conf/rules.yaml", "--format", "json"])
+        .env("DROP_DIR", "erp-drops")
+        .store("SHOP", &store)
+        .run();
+    out.expect_code(0);
+    let plan = out.json();
+    // TEE-S's stock is its parent's ("manage_stock": "parent"): missing for
+    // the variation, so the ERP's 3 is not written to it.
+    assert_eq!(
+        common::change_lines(&plan),
+        [serde_json::json!({"target": "shop", "sku": "TEE-M", "field": "price.regular", "from": "20",
+                            "to": "21.00", "base": null, "reason": "truth", "source": "erp",
+                            "rule": "fields.price.regular"})
+        .to_string()]
+    );
+    assert_eq!(project.list("conf/state"), None);
+    assert_eq!(project.list("state"), None);
+}
