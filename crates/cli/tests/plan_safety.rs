@@ -627,3 +627,44 @@ fn plan_leaves_an_existing_state_byte_identical() {
         .expect_code(0);
     assert!(before == snapshot(), "plan changed files under state_dir");
 }
+
+#[test]
+fn a_flaky_store_is_retried_and_a_broken_one_is_an_error() {
+    let store = Store::start(store_seed());
+    let project = Project::new();
+    project.rules(&erp_owns_price_and_stock());
+    project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
+    let clean = skusync(project.path())
+        .args(["plan", "--format", "json"])
+        .store("SHOP", &store)
+        .run();
+    clean.expect_code(0);
+    let clean_requests = store.request_total();
+
+    // Two 503s, then the store answers: the same plan, two more requests.
+    store.reset_requests();
+    store.faults("503,times=2");
+    let flaky = skusync(project.path())
+        .args(["plan", "--format", "json"])
+        .store("SHOP", &store)
+        .run();
+    flaky.expect_code(0);
+    assert_eq!(
+        common::change_lines(&flaky.json()),
+        common::change_lines(&clean.json())
+    );
+    assert_eq!(store.request_total(), clean_requests + 2);
+
+    // A store that keeps failing: an error naming the store and the status.
+    store.faults("500");
+    let broken = skusync(project.path())
+        .args(["plan", "--format", "json", "--detailed-exitcode"])
+        .store("SHOP", &store)
+        .run();
+    broken.expect_code(1);
+    assert!(broken.stdout.is_empty(), "{}", broken.stdout);
+    assert!(broken.stderr.contains("shop"), "{}", broken.stderr);
+    assert!(broken.stderr.contains("500"), "{}", broken.stderr);
+    store.faults("");
+    only_reads(&store);
+}

@@ -207,6 +207,17 @@ impl Store {
         );
     }
 
+    /// Replaces the active faults (`POST /__emulator/faults`, SPEC grammar
+    /// of docs/emulator.md; `""` clears them).
+    pub fn faults(&self, spec: &str) {
+        let body = if spec.is_empty() {
+            json!({})
+        } else {
+            json!({ "spec": spec })
+        };
+        self.admin_post("/__emulator/faults", &body);
+    }
+
     /// `GET /__emulator/state`: every product and variation.
     pub fn state(&self) -> Value {
         self.admin_get("/__emulator/state")
