@@ -277,3 +277,29 @@ fn relative_paths_resolve_against_the_rules_folder_and_variables_fill_paths() {
     assert_eq!(project.list("conf/state"), None);
     assert_eq!(project.list("state"), None);
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let store = Store::start(store_seed());
+    let project = project_with("erp/stock-1.csv");
+    let run = |args: &[&str]| {
+        let out = skusync(project.path())
+            .args(["plan"])
+            .args(args)
+            .store("SHOP", &store)
+            .run();
+        out.expect_code(0);
+        out.stdout
+    };
+    // stdout is a pipe here: `auto` means plain text.
+    assert!(!run(&[]).contains('\u{1b}'), "no colour into a pipe");
+    assert!(!run(&["--color", "never"]).contains('\u{1b}'));
+    let coloured = run(&["--color", "always"]);
+    assert!(
+        coloured.contains('\u{1b}'),
+        "--color always colours:\n{coloured}"
+    );
+    // Colour never reaches a machine format.
+    assert!(!run(&["--color", "always", "--format", "json"]).contains('\u{1b}'));
+    assert!(!run(&["--color", "always", "--format", "csv"]).contains('\u{1b}'));
+}
