@@ -154,7 +154,12 @@ pub(crate) fn join<'a>(rules: &MatchRules, snapshots: &'a [Snapshot]) -> Catalog
         if clean {
             if distinct >= 2 {
                 matched += 1;
-            } else if let Some((src, rec)) = row.records.first() {
+            } else if let Some((src, rec)) = row.records.first()
+                // A variable product is a container: its prices and stock
+                // live on its variations, which are matched (or listed)
+                // themselves. Listing the parent would only be noise.
+                && rec.kind != RecordKind::Variable
+            {
                 unmatched.push(Unmatched {
                     source: sources[*src].clone(),
                     sku: rec.sku.clone(),
@@ -305,6 +310,7 @@ mod tests {
                     rec("  ", 5, RecordKind::Simple),
                     rec("", 6, RecordKind::Simple),
                     rec("ONLY-SHOP", 8, RecordKind::Simple),
+                    rec("TEE", 10, RecordKind::Variable),
                 ],
             ),
             Snapshot::new(
@@ -327,7 +333,7 @@ mod tests {
             .filter(|r| r.clean)
             .map(|r| r.sku.as_str())
             .collect();
-        assert_eq!(skus, vec!["A-1", "ONLY-SHOP"]);
+        assert_eq!(skus, vec!["A-1", "ONLY-SHOP", "TEE"]);
         assert_eq!(cat.matched, 1);
         assert_eq!(
             cat.unmatched,
