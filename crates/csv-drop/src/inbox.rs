@@ -85,7 +85,9 @@ pub enum TruncationGuard {
 pub enum ReadOutcome {
     /// A complete, valid, plausible new file: use its snapshot and store `memory`.
     Accepted {
-        /// The records, one per SKU, in file order.
+        /// The records in file order: one per SKU, except that with
+        /// `on_invalid: skip` every occurrence of a duplicated SKU is kept
+        /// (the engine reports and never writes it).
         snapshot: Snapshot,
         /// The file read.
         file: PathBuf,

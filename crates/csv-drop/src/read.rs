@@ -609,8 +609,15 @@ fn parse_buffered<R: BufRead>(
         keep.push(valid);
     }
 
-    // Duplicates: every occurrence is suspect, so every one is dropped.
-    let mut dup_list = duplicate_groups(occurrences, &records);
+    // Duplicates: every occurrence is suspect. With `reject` they reject
+    // the file. With `skip` every occurrence is passed on: the engine lists
+    // the SKU as a `duplicate` identity problem with each line and never
+    // writes it (dropping them here would make the SKU look missing from
+    // this source, and the other sources' copies "unmatched").
+    let mut dup_list = match prepared.on_invalid {
+        OnInvalid::Reject => duplicate_groups(occurrences, &records),
+        OnInvalid::Skip => Vec::new(),
+    };
     dup_list.sort_by_key(|occ| occ[0].line);
     for occurrences in &dup_list {
         problems.push(Problem::cell(

@@ -197,14 +197,30 @@ fn skip_mode_drops_bad_rows_and_counts_them() {
 }
 
 #[test]
-fn skip_mode_drops_every_duplicate_occurrence() {
+fn skip_mode_passes_every_duplicate_occurrence_on() {
+    // The engine reports them as `duplicate` identity problems, with each
+    // line, and never writes the SKU.
     let mut config = price_stock("duplicate-sku.csv");
     config.on_invalid = OnInvalid::Skip;
-    config.max_skipped = 5;
+    config.max_skipped = 0;
     let parsed = parse_valid(config, "duplicate-sku.csv");
-    assert_eq!(parsed.skipped, 5);
-    let skus: Vec<_> = parsed.records.iter().map(|r| r.sku.as_str()).collect();
-    assert_eq!(skus, vec!["MUG-1"]);
+    assert_eq!(parsed.skipped, 0);
+    let rows: Vec<_> = parsed
+        .records
+        .iter()
+        .map(|r| (r.sku.as_str(), r.origin.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("KREM-50", "duplicate-sku.csv:2"),
+            ("TEE-M", "duplicate-sku.csv:3"),
+            ("KREM-50", "duplicate-sku.csv:4"),
+            ("MUG-1", "duplicate-sku.csv:5"),
+            ("TEE-M", "duplicate-sku.csv:6"),
+            ("KREM-50 ", "duplicate-sku.csv:7"),
+        ]
+    );
 }
 
 #[test]
