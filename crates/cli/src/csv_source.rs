@@ -110,6 +110,12 @@ pub struct CsvRead {
 /// identical to the last processed one is still parsed (a plan needs its
 /// values to find drift); with no complete file yet the source takes no part.
 pub fn read(source: &SourceId, spec: &rules::CsvSpec, memory: &DropMemory) -> Result<CsvRead> {
+    if !spec.path.exists() {
+        bail!(
+            "source `{source}`: {} does not exist: check `path` in the rules (a folder the ERP drops files into, or one file)",
+            spec.path.display()
+        );
+    }
     let inbox = Inbox::new(source.clone(), config(spec))
         .with_context(|| format!("source `{source}`: the csv configuration is invalid"))?;
     let outcome = inbox

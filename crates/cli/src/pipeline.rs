@@ -21,14 +21,12 @@ pub struct Planned {
 /// Reads every source and computes the plan. Writes nothing: a missing
 /// state directory means a first run (empty base), not one to create.
 pub async fn plan(rules: &RuleSet, ui: &Ui) -> Result<Planned> {
-    let state =
-        if rules.state_dir.exists() {
-            Some(StateStore::open(&rules.state_dir).with_context(|| {
-                format!("cannot open the state in {}", rules.state_dir.display())
-            })?)
-        } else {
-            None
-        };
+    let state = if rules.state_dir.exists() {
+        // The state's own errors name the folder and say what to do.
+        Some(StateStore::open(&rules.state_dir)?)
+    } else {
+        None
+    };
     let base = match &state {
         Some(s) => s.load_base().context("cannot load the base state")?,
         None => BaseView::default(),

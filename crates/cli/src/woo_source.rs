@@ -51,13 +51,16 @@ pub async fn read(source: &SourceId, spec: &rules::WooSpec, ui: &Ui) -> Result<S
         ui.note(&format!("{source}: warning: {warning}"));
     }
     let spinner = ui.spinner(format!("{source}: reading products and variations…"));
-    let output = store
+    let read = store
         .read(&FieldName::ALL, woo::ReadMode::Full, chrono::Utc::now())
-        .await
-        .with_context(|| format!("source `{source}`: cannot read the store"))?;
+        .await;
     if let Some(bar) = spinner {
         bar.finish_and_clear();
     }
+    let output = match read {
+        Ok(output) => output,
+        Err(e) => return Err(explain(source, spec, &store, e).await),
+    };
     ui.note(&format!(
         "{source}: read {} items from {} in {} requests",
         output.snapshot.records.len(),
@@ -82,4 +85,29 @@ pub async fn read(source: &SourceId, spec: &rules::WooSpec, ui: &Ui) -> Result<S
         }
     }
     Ok(output.snapshot)
+}
+
+/// Turns a failed read into a message that names the likely cause and the
+/// fix: the connection check (one cheap read) tells a wrong secret from an
+/// unknown key, a firewall, a TLS problem…
+async fn explain(
+    source: &SourceId,
+    spec: &rules::WooSpec,
+    store: &woo::WooCommerce,
+    error: skusync_adapter::AdapterError,
+) -> anyhow::Error {
+    let diagnosis = store.check(woo::WriteProbe::Skip).await;
+    if diagnosis.is_ok() {
+        return anyhow::Error::new(error)
+            .context(format!("source `{source}`: cannot read the store"));
+    }
+    anyhow::anyhow!(
+        "source `{source}`: cannot read the store: {}\n  likely cause: {}\n  fix: {}\n  \
+         (the key comes from ${{{}}}, the secret from ${{{}}}; `skusync check` tests every source)",
+        diagnosis.summary,
+        diagnosis.cause,
+        diagnosis.fix,
+        spec.consumer_key_var,
+        spec.consumer_secret_var
+    )
 }

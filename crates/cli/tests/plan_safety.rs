@@ -668,3 +668,27 @@ fn a_flaky_store_is_retried_and_a_broken_one_is_an_error() {
     store.faults("");
     only_reads(&store);
 }
+
+#[test]
+fn a_drop_folder_that_does_not_exist_is_an_error_not_an_empty_source() {
+    let store = Store::start(store_seed());
+    let project = Project::new();
+    project.rules(&erp_owns_price_and_stock().replace("path: ./drops", "path: ./drosp"));
+    project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
+
+    let out = skusync(project.path())
+        .args(["plan"])
+        .env("SHOP_URL", &store.url())
+        .env("SHOP_KEY", &store.key())
+        .env("SHOP_SECRET", &store.secret())
+        .secret(&store.key())
+        .secret(&store.secret())
+        .run();
+    out.expect_code(1);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("drosp") && out.stderr.contains("does not exist"),
+        "{}",
+        out.stderr
+    );
+}
