@@ -93,9 +93,9 @@ async fn a_dropped_connection_sends_no_response() {
 #[tokio::test]
 async fn latency_holds_the_response_back() {
     let emu = start(Some(small_seed()), &[]);
-    set_faults(&emu, json!({"spec": "latency=3000,times=1"})).await;
+    set_faults(&emu, json!({"spec": "latency=5000,times=1"})).await;
     let impatient = reqwest::Client::builder()
-        .timeout(Duration::from_millis(300))
+        .timeout(Duration::from_millis(1500))
         .build()
         .expect("client");
     let url = format!("{}{PRODUCTS}", emu.url);
@@ -106,7 +106,7 @@ async fn latency_holds_the_response_back() {
     assert_eq!(r.status().as_u16(), 401);
 
     // --latency-ms applies to every API request, not to admin ones.
-    let slow = start(Some(small_seed()), &["--latency-ms", "3000"]);
+    let slow = start(Some(small_seed()), &["--latency-ms", "5000"]);
     let err = impatient
         .get(format!("{}{PRODUCTS}", slow.url))
         .send()
