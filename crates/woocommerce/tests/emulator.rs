@@ -11,9 +11,9 @@ use common::*;
 use serde_json::json;
 use skusync_adapter::{FieldWrite, ItemOutcome, Target, WriteItem, WriteMarker};
 use skusync_emulator::Tls;
-use skusync_model::{FieldName, RecordKind, RemoteId, Sku, Value};
+use skusync_model::{FieldName, Record, RecordKind, RemoteId, Sku, Value};
 use skusync_woocommerce::{
-    AuthMode, AuthUsed, Coverage, DiagnosisKind, ReadMode, WooCommerce, WriteProbe,
+    AuthMode, AuthUsed, Coverage, DiagnosisKind, ReadMode, ReadOutput, WooCommerce, WriteProbe,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -24,6 +24,21 @@ fn adapter(c: skusync_woocommerce::WooConfig) -> WooCommerce {
     WooCommerce::new(c).expect("valid config")
 }
 
+/// The emulator over plain HTTP seeded with `seed`, the adapter for its
+/// read-write key, and the waits the adapter recorded instead of sleeping.
+async fn http_store(seed: serde_json::Value) -> (skusync_emulator::Emulator, WooCommerce, Waits) {
+    let emu = emulator(seed, Tls::Off, None).await;
+    let (c, waits) = config_for(&emu);
+    (emu, adapter(c), waits)
+}
+
+/// A full read of every field.
+async fn full_read(woo: &WooCommerce) -> ReadOutput {
+    woo.read(&FIELDS, ReadMode::Full, Utc::now())
+        .await
+        .expect("read")
+}
+
 // ---------------------------------------------------------------- reading
 
 /// 300 products, every 10th variable with 3 variations: 390 items. A full
@@ -31,13 +46,8 @@ fn adapter(c: skusync_woocommerce::WooConfig) -> WooCommerce {
 /// variable product, and reads every item exactly once.
 #[tokio::test]
 async fn full_read_pages_with_the_minimum_requests_over_oauth() {
-    let emu = emulator(skusync_emulator::seed::generate(300, 10), Tls::Off, None).await;
-    let (c, _) = config_for(&emu);
-    let woo = adapter(c);
-    let out = woo
-        .read(&FIELDS, ReadMode::Full, Utc::now())
-        .await
-        .expect("read");
+    let (emu, woo, _) = http_store(skusync_emulator::seed::generate(300, 10)).await;
+    let out = full_read(&woo).await;
     assert_eq!(
         woo.auth(),
         AuthUsed::OAuth1,
@@ -120,13 +130,8 @@ async fn variations_of_one_product_are_paginated_too() {
         {"name": "Lonely", "type": "variable", "sku": "EMPTY-PARENT", "variations": []},
         {"name": "Plain", "type": "simple", "sku": "", "regular_price": "1.00"}
     ]});
-    let emu = emulator(seed, Tls::Off, None).await;
-    let (c, _) = config_for(&emu);
-    let woo = adapter(c);
-    let out = woo
-        .read(&FIELDS, ReadMode::Full, Utc::now())
-        .await
-        .expect("read");
+    let (emu, woo, _) = http_store(seed).await;
+    let out = full_read(&woo).await;
     let c = counts(&emu).await;
     assert_eq!(count(&c, "GET", "/wc/v3/products"), 1);
     assert_eq!(
@@ -161,9 +166,7 @@ async fn incremental_read_lists_only_changed_items() {
             }
         }
     }
-    let emu = emulator(seed, Tls::Off, None).await;
-    let (c, _) = config_for(&emu);
-    let woo = adapter(c);
+    let (emu, woo, _) = http_store(seed).await;
     // One item was edited today, just before the full read.
     admin_post(
         &emu,
@@ -265,10 +268,7 @@ async fn https_with_custom_ca_uses_basic_auth() {
     assert_eq!(d.kind, DiagnosisKind::Ok, "{d}");
     assert!(d.write_checked);
     assert_eq!(d.products, Some(120));
-    let out = woo
-        .read(&FIELDS, ReadMode::Full, Utc::now())
-        .await
-        .expect("read");
+    let out = full_read(&woo).await;
     assert_eq!(out.snapshot.records.len(), 120);
     assert_eq!(woo.auth(), AuthUsed::Basic);
     emu.shutdown().await;
@@ -290,10 +290,7 @@ async fn stripped_authorization_header_falls_back_to_query_keys() {
     let (mut c, _) = config_for(&emu);
     c.ca_cert = Some(ca);
     let woo = adapter(c);
-    let out = woo
-        .read(&FIELDS, ReadMode::Full, Utc::now())
-        .await
-        .expect("read");
+    let out = full_read(&woo).await;
     assert_eq!(out.snapshot.records.len(), 250);
     assert_eq!(woo.auth(), AuthUsed::Query);
     let c = counts(&emu).await;
@@ -317,19 +314,32 @@ fn set(field: FieldName, value: Value) -> FieldWrite {
     }
 }
 
+/// One write item for each of `records`: the change `change` gives it,
+/// under `marker`.
+fn items_for(
+    records: &[Record],
+    change: impl Fn(&Record) -> FieldWrite,
+    marker: Option<WriteMarker>,
+) -> Vec<WriteItem> {
+    records
+        .iter()
+        .map(|r| WriteItem {
+            sku: r.sku.clone(),
+            remote: r.remote.unwrap(),
+            changes: vec![change(r)],
+            marker: marker.clone(),
+        })
+        .collect()
+}
+
 /// 250 product updates and variation updates under two parents, with two
 /// unknown ids: 3 product batches (100, 100, 50) and one batch per parent;
 /// the unknown ids fail alone; relative and absolute stock both land;
 /// markers read back.
 #[tokio::test]
 async fn writes_split_into_batches_of_100_with_per_item_outcomes() {
-    let emu = emulator(skusync_emulator::seed::generate(300, 100), Tls::Off, None).await;
-    let (c, _) = config_for(&emu);
-    let woo = adapter(c);
-    let read = woo
-        .read(&FIELDS, ReadMode::Full, Utc::now())
-        .await
-        .expect("read");
+    let (emu, woo, _) = http_store(skusync_emulator::seed::generate(300, 100)).await;
+    let read = full_read(&woo).await;
     reset_counter(&emu).await;
 
     let mut items = Vec::new();
@@ -476,25 +486,14 @@ async fn writes_split_into_batches_of_100_with_per_item_outcomes() {
 /// and each failed item carries WooCommerce's code.
 #[tokio::test]
 async fn partial_batch_failures_fail_only_their_items() {
-    let emu = emulator(skusync_emulator::seed::generate(150, 0), Tls::Off, None).await;
-    let (c, _) = config_for(&emu);
-    let woo = adapter(c);
-    let read = woo
-        .read(&FIELDS, ReadMode::Full, Utc::now())
-        .await
-        .expect("read");
+    let (emu, woo, _) = http_store(skusync_emulator::seed::generate(150, 0)).await;
+    let read = full_read(&woo).await;
     faults(&emu, "batch_fail=0.2").await;
-    let items: Vec<WriteItem> = read
-        .snapshot
-        .records
-        .iter()
-        .map(|r| WriteItem {
-            sku: r.sku.clone(),
-            remote: r.remote.unwrap(),
-            changes: vec![set(FieldName::Name, Value::Text(format!("New {}", r.sku)))],
-            marker: None,
-        })
-        .collect();
+    let items = items_for(
+        &read.snapshot.records,
+        |r| set(FieldName::Name, Value::Text(format!("New {}", r.sku))),
+        None,
+    );
     let report = woo.write(&items).await.expect("write");
     let state = state_by_sku(&emu).await;
     let mut failed = 0;
@@ -527,14 +526,9 @@ async fn partial_batch_failures_fail_only_their_items() {
 /// (recorded, not slept), slows down, and the read completes.
 #[tokio::test]
 async fn rate_limited_reads_wait_retry_after_and_recover() {
-    let emu = emulator(skusync_emulator::seed::generate(250, 0), Tls::Off, None).await;
+    let (emu, woo, waits) = http_store(skusync_emulator::seed::generate(250, 0)).await;
     faults(&emu, "429,times=2,retry_after=3").await;
-    let (c, waits) = config_for(&emu);
-    let woo = adapter(c);
-    let out = woo
-        .read(&FIELDS, ReadMode::Full, Utc::now())
-        .await
-        .expect("read");
+    let out = full_read(&woo).await;
     assert_eq!(out.snapshot.records.len(), 250);
     assert_eq!(
         waits.lock().unwrap().clone(),
@@ -547,14 +541,9 @@ async fn rate_limited_reads_wait_retry_after_and_recover() {
 /// 5xx answers (JSON and HTML) and dropped connections on reads are retried.
 #[tokio::test]
 async fn server_errors_and_dropped_connections_on_reads_are_retried() {
-    let emu = emulator(skusync_emulator::seed::generate(250, 0), Tls::Off, None).await;
+    let (emu, woo, waits) = http_store(skusync_emulator::seed::generate(250, 0)).await;
     faults(&emu, "500,times=1;502,times=1,html;drop,times=1").await;
-    let (c, waits) = config_for(&emu);
-    let woo = adapter(c);
-    let out = woo
-        .read(&FIELDS, ReadMode::Full, Utc::now())
-        .await
-        .expect("read");
+    let out = full_read(&woo).await;
     assert_eq!(out.snapshot.records.len(), 250);
     assert_eq!(waits.lock().unwrap().len(), 3, "three backoffs");
     emu.shutdown().await;
@@ -564,26 +553,15 @@ async fn server_errors_and_dropped_connections_on_reads_are_retried() {
 /// items are unknown, the later batches not attempted.
 #[tokio::test]
 async fn a_batch_with_an_unknown_outcome_is_never_resent() {
-    let emu = emulator(skusync_emulator::seed::generate(150, 0), Tls::Off, None).await;
-    let (c, _) = config_for(&emu);
-    let woo = adapter(c);
-    let read = woo
-        .read(&FIELDS, ReadMode::Full, Utc::now())
-        .await
-        .expect("read");
+    let (emu, woo, _) = http_store(skusync_emulator::seed::generate(150, 0)).await;
+    let read = full_read(&woo).await;
     reset_counter(&emu).await;
     faults(&emu, "502,times=1,method=POST,html").await;
-    let items: Vec<WriteItem> = read
-        .snapshot
-        .records
-        .iter()
-        .map(|r| WriteItem {
-            sku: r.sku.clone(),
-            remote: r.remote.unwrap(),
-            changes: vec![FieldWrite::AddStock { delta: -1 }],
-            marker: Some(WriteMarker::new("r9", "b1", 0).unwrap()),
-        })
-        .collect();
+    let items = items_for(
+        &read.snapshot.records,
+        |_| FieldWrite::AddStock { delta: -1 },
+        Some(WriteMarker::new("r9", "b1", 0).unwrap()),
+    );
     let report = woo.write(&items).await.expect("write");
     let c = counts(&emu).await;
     assert_eq!(count(&c, "POST", "/wc/v3/products/batch"), 1, "not re-sent");
@@ -617,26 +595,15 @@ async fn a_batch_with_an_unknown_outcome_is_never_resent() {
 /// after Retry-After and written once.
 #[tokio::test]
 async fn a_batch_refused_with_429_is_resent_and_written_once() {
-    let emu = emulator(skusync_emulator::seed::generate(10, 0), Tls::Off, None).await;
-    let (c, waits) = config_for(&emu);
-    let woo = adapter(c);
-    let read = woo
-        .read(&FIELDS, ReadMode::Full, Utc::now())
-        .await
-        .expect("read");
+    let (emu, woo, waits) = http_store(skusync_emulator::seed::generate(10, 0)).await;
+    let read = full_read(&woo).await;
     reset_counter(&emu).await;
     faults(&emu, "429,times=1,method=POST,retry_after=2").await;
-    let items: Vec<WriteItem> = read
-        .snapshot
-        .records
-        .iter()
-        .map(|r| WriteItem {
-            sku: r.sku.clone(),
-            remote: r.remote.unwrap(),
-            changes: vec![FieldWrite::AddStock { delta: -1 }],
-            marker: None,
-        })
-        .collect();
+    let items = items_for(
+        &read.snapshot.records,
+        |_| FieldWrite::AddStock { delta: -1 },
+        None,
+    );
     let report = woo.write(&items).await.expect("write");
     assert_eq!(report.written(), 10);
     assert_eq!(waits.lock().unwrap().clone(), vec![Duration::from_secs(2)]);
@@ -906,24 +873,13 @@ async fn a_stock_write_to_an_unmanaged_item_is_not_reported_written() {
         {"name": "Managed", "type": "simple", "sku": "M-1", "regular_price": "1.00", "manage_stock": true, "stock_quantity": 4},
         {"name": "Unmanaged", "type": "simple", "sku": "U-1", "regular_price": "1.00", "manage_stock": false}
     ]});
-    let emu = emulator(seed, Tls::Off, None).await;
-    let (c, _) = config_for(&emu);
-    let woo = adapter(c);
-    let read = woo
-        .read(&FIELDS, ReadMode::Full, Utc::now())
-        .await
-        .expect("read");
-    let items: Vec<WriteItem> = read
-        .snapshot
-        .records
-        .iter()
-        .map(|r| WriteItem {
-            sku: r.sku.clone(),
-            remote: r.remote.unwrap(),
-            changes: vec![set(FieldName::StockQuantity, Value::Quantity(9))],
-            marker: None,
-        })
-        .collect();
+    let (emu, woo, _) = http_store(seed).await;
+    let read = full_read(&woo).await;
+    let items = items_for(
+        &read.snapshot.records,
+        |_| set(FieldName::StockQuantity, Value::Quantity(9)),
+        None,
+    );
     let report = woo.write(&items).await.expect("write");
     assert_eq!(report.outcomes[0], ItemOutcome::Written);
     match &report.outcomes[1] {

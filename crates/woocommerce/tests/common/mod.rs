@@ -24,8 +24,11 @@ pub async fn emulator(seed: Value, tls: Tls, ca: Option<std::path::PathBuf>) -> 
     .expect("emulator starts")
 }
 
+/// The backoff waits an adapter recorded instead of sleeping.
+pub type Waits = Arc<Mutex<Vec<Duration>>>;
+
 /// A configuration for `url` with fast limits and recorded waits.
-pub fn config(url: &str, key: &str, secret: &str) -> (WooConfig, Arc<Mutex<Vec<Duration>>>) {
+pub fn config(url: &str, key: &str, secret: &str) -> (WooConfig, Waits) {
     let waits = Arc::new(Mutex::new(Vec::new()));
     let mut c = WooConfig::new(
         "shop",
@@ -48,7 +51,7 @@ pub fn config(url: &str, key: &str, secret: &str) -> (WooConfig, Arc<Mutex<Vec<D
 }
 
 /// The configuration for an emulator's primary key.
-pub fn config_for(emu: &Emulator) -> (WooConfig, Arc<Mutex<Vec<Duration>>>) {
+pub fn config_for(emu: &Emulator) -> (WooConfig, Waits) {
     config(emu.url(), emu.consumer_key(), emu.consumer_secret())
 }
 
