@@ -32,6 +32,19 @@ async fn http_store(seed: serde_json::Value) -> (skusync_emulator::Emulator, Woo
     (emu, adapter(c), waits)
 }
 
+/// The emulator over HTTPS (self-signed, its CA written into `dir`) seeded
+/// with `seed`, and the adapter for its read-write key trusting that CA.
+async fn https_store(
+    seed: serde_json::Value,
+    dir: &std::path::Path,
+) -> (skusync_emulator::Emulator, WooCommerce) {
+    let ca = dir.join("ca.pem");
+    let emu = emulator(seed, Tls::SelfSigned, Some(ca.clone())).await;
+    let (mut c, _) = config_for(&emu);
+    c.ca_cert = Some(ca);
+    (emu, adapter(c))
+}
+
 /// A full read of every field.
 async fn full_read(woo: &WooCommerce) -> ReadOutput {
     woo.read(&FIELDS, ReadMode::Full, Utc::now())
@@ -254,16 +267,7 @@ async fn incremental_read_lists_only_changed_items() {
 #[tokio::test]
 async fn https_with_custom_ca_uses_basic_auth() {
     let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    let emu = emulator(
-        skusync_emulator::seed::generate(120, 0),
-        Tls::SelfSigned,
-        Some(ca.clone()),
-    )
-    .await;
-    let (mut c, _) = config_for(&emu);
-    c.ca_cert = Some(ca);
-    let woo = adapter(c);
+    let (emu, woo) = https_store(skusync_emulator::seed::generate(120, 0), dir.path()).await;
     let d = woo.check(WriteProbe::Probe).await;
     assert_eq!(d.kind, DiagnosisKind::Ok, "{d}");
     assert!(d.write_checked);
@@ -279,17 +283,8 @@ async fn https_with_custom_ca_uses_basic_auth() {
 #[tokio::test]
 async fn stripped_authorization_header_falls_back_to_query_keys() {
     let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    let emu = emulator(
-        skusync_emulator::seed::generate(250, 0),
-        Tls::SelfSigned,
-        Some(ca.clone()),
-    )
-    .await;
+    let (emu, woo) = https_store(skusync_emulator::seed::generate(250, 0), dir.path()).await;
     faults(&emu, "strip_auth").await;
-    let (mut c, _) = config_for(&emu);
-    c.ca_cert = Some(ca);
-    let woo = adapter(c);
     let out = full_read(&woo).await;
     assert_eq!(out.snapshot.records.len(), 250);
     assert_eq!(woo.auth(), AuthUsed::Query);
