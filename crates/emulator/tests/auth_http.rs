@@ -56,22 +56,17 @@ async fn get_signed(
     oauth: &OAuth<'_>,
     query: &[(String, String)],
 ) -> (u16, serde_json::Value) {
-    let base = format!("{}{PRODUCTS}", emu.url);
-    let signed = oauth.signed_query("GET", &base, query);
-    let response = emu
-        .client()
-        .get(emu.url_for(PRODUCTS, &signed))
-        .send()
-        .await
-        .expect("the request is answered");
-    status_json(response).await
+    answer(
+        emu.client()
+            .get(emu.signed_url(oauth, "GET", PRODUCTS, query)),
+    )
+    .await
 }
 
 #[tokio::test]
 async fn oauth_in_query_and_header_with_sha1_and_sha256() {
     let emu = Emulator::start(Options::default());
     let client = emu.client();
-    let base = format!("{}{PRODUCTS}", emu.url);
     // Values that need encoding: spaces, '+', '~', ',', ':' and a non-ASCII letter.
     let query = pairs(&[
         ("per_page", "5"),
@@ -90,14 +85,14 @@ async fn oauth_in_query_and_header_with_sha1_and_sha256() {
             .collect();
         assert_eq!(skus, [json!("AUTH-MUG")], "{alg:?}");
 
-        let header = OAuth::new(RW_KEY, RW_SECRET, alg).header("GET", &base, &query);
-        let response = client
-            .get(emu.url_for(PRODUCTS, &query))
-            .header("Authorization", header)
-            .send()
-            .await
-            .expect("answered");
-        let (status, body) = status_json(response).await;
+        let header =
+            OAuth::new(RW_KEY, RW_SECRET, alg).header("GET", &emu.base_uri(PRODUCTS), &query);
+        let (status, body) = answer(
+            client
+                .get(emu.url_for(PRODUCTS, &query))
+                .header("Authorization", header),
+        )
+        .await;
         assert_eq!(status, 200, "{alg:?} in the header: {body}");
     }
 }
@@ -107,16 +102,13 @@ async fn oauth_signed_write_with_json_body() {
     // A JSON body is not signed: only the query's oauth params are.
     let emu = Emulator::start(Options::default());
     let path = format!("{PRODUCTS}/{PRODUCT_ID}");
-    let base = format!("{}{path}", emu.url);
-    let signed = OAuth::new(RW_KEY, RW_SECRET, Alg::Sha256).signed_query("PUT", &base, &[]);
-    let response = emu
-        .client()
-        .put(emu.url_for(&path, &signed))
-        .json(&json!({"stock_quantity": 7}))
-        .send()
-        .await
-        .expect("answered");
-    let (status, body) = status_json(response).await;
+    let oauth = OAuth::new(RW_KEY, RW_SECRET, Alg::Sha256);
+    let (status, body) = answer(
+        emu.client()
+            .put(emu.signed_url(&oauth, "PUT", &path, &[]))
+            .json(&json!({"stock_quantity": 7})),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["stock_quantity"], json!(7));
 }
@@ -124,87 +116,79 @@ async fn oauth_signed_write_with_json_body() {
 #[tokio::test]
 async fn oauth_failures_have_woocommerce_codes_and_messages() {
     let emu = Emulator::start(Options::default());
-    let none = Vec::new();
-
-    let wrong_secret = OAuth::new(RW_KEY, "cs_not_the_secret", Alg::Sha1);
-    assert_error(
-        &get_signed(&emu, &wrong_secret, &none).await,
-        401,
-        AUTH_ERROR,
-        "Invalid signature - provided signature does not match.",
-    );
-
-    let unknown = OAuth::new("ck_unknown", RW_SECRET, Alg::Sha1);
-    assert_error(
-        &get_signed(&emu, &unknown, &none).await,
-        401,
-        AUTH_ERROR,
-        "Consumer key is invalid.",
-    );
-
-    let mut bad_method = OAuth::new(RW_KEY, RW_SECRET, Alg::Sha1);
-    bad_method.method_name = Some("PLAINTEXT");
-    assert_error(
-        &get_signed(&emu, &bad_method, &none).await,
-        401,
-        AUTH_ERROR,
-        "Invalid signature - signature method is invalid.",
-    );
-
-    let mut old = OAuth::new(RW_KEY, RW_SECRET, Alg::Sha1);
-    old.timestamp = now() - 3600;
-    assert_error(
-        &get_signed(&emu, &old, &none).await,
-        401,
-        AUTH_ERROR,
-        "Invalid timestamp.",
-    );
-    let mut future = OAuth::new(RW_KEY, RW_SECRET, Alg::Sha256);
-    future.timestamp = now() + 3600;
-    assert_error(
-        &get_signed(&emu, &future, &none).await,
-        401,
-        AUTH_ERROR,
-        "Invalid timestamp.",
-    );
-
-    // The signature is checked before the timestamp.
-    let mut old_and_wrong = OAuth::new(RW_KEY, "cs_wrong", Alg::Sha1);
-    old_and_wrong.timestamp = now() - 3600;
-    assert_error(
-        &get_signed(&emu, &old_and_wrong, &none).await,
-        401,
-        AUTH_ERROR,
-        "Invalid signature - provided signature does not match.",
-    );
+    let rw = |alg| OAuth::new(RW_KEY, RW_SECRET, alg);
+    let cases = [
+        (
+            OAuth::new(RW_KEY, "cs_not_the_secret", Alg::Sha1),
+            BAD_SIGNATURE,
+        ),
+        (
+            OAuth::new("ck_unknown", RW_SECRET, Alg::Sha1),
+            "Consumer key is invalid.",
+        ),
+        (
+            OAuth {
+                method_name: Some("PLAINTEXT"),
+                ..rw(Alg::Sha1)
+            },
+            "Invalid signature - signature method is invalid.",
+        ),
+        (
+            OAuth {
+                timestamp: now() - 3600,
+                ..rw(Alg::Sha1)
+            },
+            "Invalid timestamp.",
+        ),
+        (
+            OAuth {
+                timestamp: now() + 3600,
+                ..rw(Alg::Sha256)
+            },
+            "Invalid timestamp.",
+        ),
+        // The signature is checked before the timestamp.
+        (
+            OAuth {
+                timestamp: now() - 3600,
+                ..OAuth::new(RW_KEY, "cs_wrong", Alg::Sha1)
+            },
+            BAD_SIGNATURE,
+        ),
+    ];
+    for (oauth, message) in &cases {
+        assert_error(
+            &get_signed(&emu, oauth, &[]).await,
+            401,
+            AUTH_ERROR,
+            message,
+        );
+    }
 
     // Signed for another URL (https instead of http): no match.
-    let https_base = format!("{}{PRODUCTS}", emu.url.replacen("http://", "https://", 1));
-    let signed = OAuth::new(RW_KEY, RW_SECRET, Alg::Sha1).signed_query("GET", &https_base, &none);
-    let response = emu
-        .client()
-        .get(emu.url_for(PRODUCTS, &signed))
-        .send()
-        .await
-        .expect("answered");
+    let https_base = emu.base_uri(PRODUCTS).replacen("http://", "https://", 1);
+    let signed = rw(Alg::Sha1).signed_query("GET", &https_base, &[]);
     assert_error(
-        &status_json(response).await,
+        &answer(emu.client().get(emu.url_for(PRODUCTS, &signed))).await,
         401,
         AUTH_ERROR,
-        "Invalid signature - provided signature does not match.",
+        BAD_SIGNATURE,
     );
 }
 
 #[tokio::test]
 async fn a_replayed_nonce_is_refused() {
     let emu = Emulator::start(Options::default());
-    let base = format!("{}{PRODUCTS}", emu.url);
-    let signed = OAuth::new(RW_KEY, RW_SECRET, Alg::Sha1).signed_query("GET", &base, &[]);
-    let url = emu.url_for(PRODUCTS, &signed);
+    let url = emu.signed_url(
+        &OAuth::new(RW_KEY, RW_SECRET, Alg::Sha1),
+        "GET",
+        PRODUCTS,
+        &[],
+    );
     let client = emu.client();
-    let first = status_json(client.get(&url).send().await.expect("answered")).await;
+    let first = answer(client.get(&url)).await;
     assert_eq!(first.0, 200, "{}", first.1);
-    let replay = status_json(client.get(&url).send().await.expect("answered")).await;
+    let replay = answer(client.get(&url)).await;
     assert_error(
         &replay,
         401,
@@ -218,33 +202,23 @@ async fn missing_oauth_parameters() {
     let emu = Emulator::start(Options::default());
     let client = emu.client();
     let oauth = OAuth::new(RW_KEY, RW_SECRET, Alg::Sha1);
-    let base = format!("{}{PRODUCTS}", emu.url);
-    let mut signed = oauth.signed_query("GET", &base, &[]);
+    let mut signed = oauth.signed_query("GET", &emu.base_uri(PRODUCTS), &[]);
     signed.retain(|(k, _)| k != "oauth_nonce");
-    let response = client
-        .get(emu.url_for(PRODUCTS, &signed))
-        .send()
-        .await
-        .expect("answered");
-    assert_error(
-        &status_json(response).await,
-        401,
-        "woocommerce_rest_authentication_missing_parameter",
-        "Missing OAuth parameter oauth_nonce",
-    );
-
     let only_key = pairs(&[("oauth_consumer_key", RW_KEY), ("oauth_signature", "x")]);
-    let response = client
-        .get(emu.url_for(PRODUCTS, &only_key))
-        .send()
-        .await
-        .expect("answered");
-    assert_error(
-        &status_json(response).await,
-        401,
-        "woocommerce_rest_authentication_missing_parameter",
-        "Missing OAuth parameters oauth_timestamp, oauth_nonce, oauth_signature_method",
-    );
+    for (query, message) in [
+        (signed, "Missing OAuth parameter oauth_nonce"),
+        (
+            only_key,
+            "Missing OAuth parameters oauth_timestamp, oauth_nonce, oauth_signature_method",
+        ),
+    ] {
+        assert_error(
+            &answer(client.get(emu.url_for(PRODUCTS, &query))).await,
+            401,
+            "woocommerce_rest_authentication_missing_parameter",
+            message,
+        );
+    }
 }
 
 #[tokio::test]
@@ -254,40 +228,29 @@ async fn basic_and_query_keys_are_ignored_over_http() {
     let emu = Emulator::start(Options::default());
     let client = emu.client();
     let query = pairs(&[("per_page", "1")]);
-    let response = client
-        .get(emu.url_for(PRODUCTS, &query))
-        .header("Authorization", basic(RW_KEY, RW_SECRET))
-        .send()
-        .await
-        .expect("answered");
-    let got = status_json(response).await;
-    assert_error(&got, 401, CANNOT_VIEW, CANNOT_LIST);
-
     let keys = pairs(&[
         ("per_page", "1"),
         ("consumer_key", RW_KEY),
         ("consumer_secret", RW_SECRET),
     ]);
-    let response = client
-        .get(emu.url_for(PRODUCTS, &keys))
-        .send()
-        .await
-        .expect("answered");
-    assert_error(&status_json(response).await, 401, CANNOT_VIEW, CANNOT_LIST);
-
-    // Nothing at all: the same anonymous answer.
-    let response = client
-        .get(emu.url_for(PRODUCTS, &query))
-        .send()
-        .await
-        .expect("answered");
-    assert_error(&status_json(response).await, 401, CANNOT_VIEW, CANNOT_LIST);
+    for request in [
+        client
+            .get(emu.url_for(PRODUCTS, &query))
+            .header("Authorization", basic(RW_KEY, RW_SECRET)),
+        client.get(emu.url_for(PRODUCTS, &keys)),
+        // Nothing at all: the same anonymous answer.
+        client.get(emu.url_for(PRODUCTS, &query)),
+    ] {
+        assert_error(&answer(request).await, 401, CANNOT_VIEW, CANNOT_LIST);
+    }
 }
 
 #[tokio::test]
 async fn scope_is_checked_before_routing() {
     let emu = Emulator::start(Options::default());
     let client = emu.client();
+    let read_only = || OAuth::new(READ_KEY, READ_SECRET, Alg::Sha1);
+    let write_only = || OAuth::new(WRITE_KEY, WRITE_SECRET, Alg::Sha256);
 
     // Read-only key: PUT one product, POST a batch, POST to a route that
     // does not exist — all 401 "no write permissions".
@@ -304,29 +267,18 @@ async fn scope_is_checked_before_routing() {
         ("DELETE", one_path.as_str(), json!({})),
     ];
     for (method, path, body) in cases {
-        let base = format!("{}{path}", emu.url);
-        let signed = OAuth::new(READ_KEY, READ_SECRET, Alg::Sha1).signed_query(method, &base, &[]);
+        let url = emu.signed_url(&read_only(), method, path, &[]);
         let method_v = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
-        let response = client
-            .request(method_v, emu.url_for(path, &signed))
-            .json(&body)
-            .send()
-            .await
-            .expect("answered");
-        assert_error(&status_json(response).await, 401, AUTH_ERROR, NO_WRITE);
+        assert_error(
+            &answer(client.request(method_v, url).json(&body)).await,
+            401,
+            AUTH_ERROR,
+            NO_WRITE,
+        );
     }
     // The product was not changed.
-    let path = format!("{PRODUCTS}/{PRODUCT_ID}");
-    let base = format!("{}{path}", emu.url);
-    let signed = OAuth::new(READ_KEY, READ_SECRET, Alg::Sha1).signed_query("GET", &base, &[]);
-    let (status, body) = status_json(
-        client
-            .get(emu.url_for(&path, &signed))
-            .send()
-            .await
-            .expect("answered"),
-    )
-    .await;
+    let (status, body) =
+        answer(client.get(emu.signed_url(&read_only(), "GET", &one_path, &[]))).await;
     assert_eq!(
         (status, &body["stock_quantity"]),
         (200, &json!(5)),
@@ -335,27 +287,21 @@ async fn scope_is_checked_before_routing() {
 
     // Write-only key reading: "no read permissions", also before routing.
     for path in [PRODUCTS, "/wp-json/wc/v3/no-such-route"] {
-        let base = format!("{}{path}", emu.url);
-        let signed =
-            OAuth::new(WRITE_KEY, WRITE_SECRET, Alg::Sha256).signed_query("GET", &base, &[]);
-        let response = client
-            .get(emu.url_for(path, &signed))
-            .send()
-            .await
-            .expect("answered");
-        assert_error(&status_json(response).await, 401, AUTH_ERROR, NO_READ);
+        assert_error(
+            &answer(client.get(emu.signed_url(&write_only(), "GET", path, &[]))).await,
+            401,
+            AUTH_ERROR,
+            NO_READ,
+        );
     }
 
     // A write-only key may write.
-    let base = format!("{}{path}", emu.url);
-    let signed = OAuth::new(WRITE_KEY, WRITE_SECRET, Alg::Sha256).signed_query("PUT", &base, &[]);
-    let response = client
-        .put(emu.url_for(&path, &signed))
-        .json(&json!({"stock_quantity": 9}))
-        .send()
-        .await
-        .expect("answered");
-    let (status, body) = status_json(response).await;
+    let (status, body) = answer(
+        client
+            .put(emu.signed_url(&write_only(), "PUT", &one_path, &[]))
+            .json(&json!({"stock_quantity": 9})),
+    )
+    .await;
     assert_eq!(
         (status, &body["stock_quantity"]),
         (200, &json!(9)),
@@ -366,20 +312,13 @@ async fn scope_is_checked_before_routing() {
 #[tokio::test]
 async fn unknown_route_with_valid_auth_is_rest_no_route() {
     let emu = Emulator::start(Options::default());
-    let path = "/wp-json/wc/v3/nope";
-    let base = format!("{}{path}", emu.url);
-    let signed = OAuth::new(RW_KEY, RW_SECRET, Alg::Sha1).signed_query("GET", &base, &[]);
-    let response = emu
-        .client()
-        .get(emu.url_for(path, &signed))
-        .send()
-        .await
-        .expect("answered");
+    let oauth = OAuth::new(RW_KEY, RW_SECRET, Alg::Sha1);
+    let url = emu.signed_url(&oauth, "GET", "/wp-json/wc/v3/nope", &[]);
     assert_error(
-        &status_json(response).await,
+        &answer(emu.client().get(url)).await,
         404,
         "rest_no_route",
-        "No route was found matching the URL and request method.",
+        NO_ROUTE,
     );
 }
 
@@ -390,26 +329,17 @@ async fn oauth_params_in_a_form_body_are_read() {
     // authentication first.
     let emu = Emulator::start(Options::default());
     let path = format!("{PRODUCTS}/batch");
-    let base = format!("{}{path}", emu.url);
+    let base = emu.base_uri(&path);
     let form = pairs(&[("note", "a b+c")]);
-    for (secret, message) in [
-        (READ_SECRET, NO_WRITE),
-        (
-            "cs_wrong",
-            "Invalid signature - provided signature does not match.",
-        ),
-    ] {
+    for (secret, message) in [(READ_SECRET, NO_WRITE), ("cs_wrong", BAD_SIGNATURE)] {
         let mut body = form.clone();
         body.extend(OAuth::new(READ_KEY, secret, Alg::Sha1).signed("POST", &base, &form));
-        let response = emu
+        let request = emu
             .client()
             .post(emu.url_for(&path, &[]))
             .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(encode_pairs(&body))
-            .send()
-            .await
-            .expect("answered");
-        assert_error(&status_json(response).await, 401, AUTH_ERROR, message);
+            .body(encode_pairs(&body));
+        assert_error(&answer(request).await, 401, AUTH_ERROR, message);
     }
 }
 
@@ -421,16 +351,13 @@ async fn stripped_authorization_header_makes_header_oauth_anonymous() {
         faults: Some("strip_auth".to_owned()),
         ..Options::default()
     });
-    let client = emu.client();
-    let base = format!("{}{PRODUCTS}", emu.url);
-    let header = OAuth::new(RW_KEY, RW_SECRET, Alg::Sha1).header("GET", &base, &[]);
-    let response = client
+    let header =
+        OAuth::new(RW_KEY, RW_SECRET, Alg::Sha1).header("GET", &emu.base_uri(PRODUCTS), &[]);
+    let request = emu
+        .client()
         .get(emu.url_for(PRODUCTS, &[]))
-        .header("Authorization", header)
-        .send()
-        .await
-        .expect("answered");
-    assert_error(&status_json(response).await, 401, CANNOT_VIEW, CANNOT_LIST);
+        .header("Authorization", header);
+    assert_error(&answer(request).await, 401, CANNOT_VIEW, CANNOT_LIST);
 
     let (status, body) = get_signed(&emu, &OAuth::new(RW_KEY, RW_SECRET, Alg::Sha1), &[]).await;
     assert_eq!(status, 200, "{body}");
@@ -444,7 +371,7 @@ async fn woocommerce_signs_php_arrays_with_indexes_and_sorts_by_raw_name() {
     // so `c2` comes before `c@` (RFC 5849 puts `c%40` first).
     let emu = Emulator::start(Options::default());
     let client = emu.client();
-    let base = format!("{}{PRODUCTS}", emu.url);
+    let base = emu.base_uri(PRODUCTS);
     let sent = pairs(&[
         ("include[]", "101"),
         ("include[]", "102"),
@@ -457,17 +384,14 @@ async fn woocommerce_signs_php_arrays_with_indexes_and_sorts_by_raw_name() {
         ("orderby", "id"),
         ("order", "asc"),
     ]);
+    // `sent` on the wire, with the oauth params of a signature over `signed`.
+    let get = |signed: &[(String, String)]| {
+        let mut all = sent.clone();
+        all.extend(OAuth::new(RW_KEY, RW_SECRET, Alg::Sha1).signed("GET", &base, signed));
+        answer(client.get(emu.url_for(PRODUCTS, &all)))
+    };
 
-    let mut all = sent.clone();
-    all.extend(OAuth::new(RW_KEY, RW_SECRET, Alg::Sha1).signed("GET", &base, &as_php_sees_it));
-    let (status, body) = status_json(
-        client
-            .get(emu.url_for(PRODUCTS, &all))
-            .send()
-            .await
-            .expect("answered"),
-    )
-    .await;
+    let (status, body) = get(&as_php_sees_it).await;
     assert_eq!(status, 200, "{body}");
     let ids: Vec<_> = body
         .as_array()
@@ -477,35 +401,16 @@ async fn woocommerce_signs_php_arrays_with_indexes_and_sorts_by_raw_name() {
         .collect();
     assert_eq!(ids, [json!(101), json!(102)]);
 
-    let mut all = sent.clone();
-    all.extend(OAuth::new(RW_KEY, RW_SECRET, Alg::Sha1).signed("GET", &base, &sent));
-    assert_error(
-        &status_json(
-            client
-                .get(emu.url_for(PRODUCTS, &all))
-                .send()
-                .await
-                .expect("answered"),
-        )
-        .await,
-        401,
-        AUTH_ERROR,
-        "Invalid signature - provided signature does not match.",
-    );
+    assert_error(&get(&sent).await, 401, AUTH_ERROR, BAD_SIGNATURE);
 
     let odd = pairs(&[("c@", "1"), ("c2", "2")]);
     for (order, expected) in [(ParamOrder::RawName, 200), (ParamOrder::Rfc5849, 401)] {
-        let mut oauth = OAuth::new(RW_KEY, RW_SECRET, Alg::Sha256);
-        oauth.order = order;
-        let signed = oauth.signed_query("GET", &base, &odd);
-        let (status, body) = status_json(
-            client
-                .get(emu.url_for(PRODUCTS, &signed))
-                .send()
-                .await
-                .expect("answered"),
-        )
-        .await;
+        let oauth = OAuth {
+            order,
+            ..OAuth::new(RW_KEY, RW_SECRET, Alg::Sha256)
+        };
+        let (status, body) =
+            answer(client.get(emu.signed_url(&oauth, "GET", PRODUCTS, &odd))).await;
         assert_eq!(status, expected, "{order:?}: {body}");
     }
 }

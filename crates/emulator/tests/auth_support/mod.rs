@@ -150,6 +150,26 @@ impl Emulator {
         builder.build().expect("an HTTP client")
     }
 
+    /// `url + path`: the base URI a signature covers (no query).
+    pub fn base_uri(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// `url + path + ?query`, with `query` and the oauth params `oauth`
+    /// signs for `method` on this emulator's own URL.
+    pub fn signed_url(
+        &self,
+        oauth: &OAuth<'_>,
+        method: &str,
+        path: &str,
+        query: &[(String, String)],
+    ) -> String {
+        self.url_for(
+            path,
+            &oauth.signed_query(method, &self.base_uri(path), query),
+        )
+    }
+
     /// `url + path + ?query`, with the query rawurlencoded.
     pub fn url_for(&self, path: &str, query: &[(String, String)]) -> String {
         if query.is_empty() {
@@ -393,6 +413,11 @@ pub async fn status_json(response: reqwest::Response) -> (u16, Value) {
     (status, body)
 }
 
+/// Sends `request` and gives its status and JSON body.
+pub async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
+    status_json(request.send().await.expect("answered")).await
+}
+
 /// Asserts a WooCommerce error body: `{"code", "message", "data": {"status"}}`.
 #[track_caller]
 pub fn assert_error(got: &(u16, Value), status: u16, code: &str, message: &str) {
@@ -419,3 +444,9 @@ pub const AUTH_ERROR: &str = "woocommerce_rest_authentication_error";
 pub const CANNOT_VIEW: &str = "woocommerce_rest_cannot_view";
 /// Its message.
 pub const CANNOT_LIST: &str = "Sorry, you cannot list resources.";
+/// A signature (or Basic secret) that does not match the key's secret.
+pub const BAD_SIGNATURE: &str = "Invalid signature - provided signature does not match.";
+/// A known key with the wrong secret, outside OAuth.
+pub const BAD_SECRET: &str = "Consumer secret is invalid.";
+/// An unknown route's message (code `rest_no_route`, status 404).
+pub const NO_ROUTE: &str = "No route was found matching the URL and request method.";
