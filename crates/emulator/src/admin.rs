@@ -14,7 +14,7 @@ use crate::faults::{parse_spec, rule_from_json, rule_to_json};
 use crate::item::{Kind, RenderCtx, View, format_date, parse_date, render, render_variation_state};
 use crate::params::{Mode, changes};
 use crate::seed;
-use crate::server::{App, lock, read, write};
+use crate::server::{App, lock, read, render_for, write};
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
@@ -226,17 +226,9 @@ fn outside_edit(app: &App, b: &Value) -> Response {
     let Some(item) = store.get(id) else {
         return bad(StatusCode::NOT_FOUND, "gone");
     };
-    let parent = (item.parent_id != 0)
-        .then(|| store.get(item.parent_id))
-        .flatten();
-    let ctx = RenderCtx {
-        site: app.site(),
-        offset: app.offset,
-        parent,
-    };
     reply(
         StatusCode::OK,
-        &Value::Object(render(item, View::Product, &ctx)),
+        &render_for(app, &store, item, View::Product, None),
     )
 }
 

@@ -683,7 +683,7 @@ fn requested_fields(q: &Query) -> Option<Vec<String>> {
 }
 
 /// Renders one item for a response, `_fields` applied.
-fn render_for(
+pub(crate) fn render_for(
     app: &App,
     store: &Store,
     item: &Item,
@@ -722,11 +722,7 @@ fn list(ctx: &Ctx<'_>, parent: Option<u64>) -> Result<Reply, WcError> {
     let store = read(&ctx.app.store);
     let (total, ids) = store.list(&q);
     let fields = requested_fields(ctx.query);
-    let view = if parent.is_some() {
-        View::Variation
-    } else {
-        View::Product
-    };
+    let view = view_for(parent);
     let items: Vec<Value> = ids
         .iter()
         .filter_map(|id| store.get(*id))
@@ -791,19 +787,11 @@ fn get_one(ctx: &Ctx<'_>, id: u64, parent: Option<u64>) -> Result<Reply, WcError
             "Sorry, you cannot view this resource.",
         ));
     }
-    let kind = if parent.is_some() {
-        Kind::Variation
-    } else {
-        Kind::Product
-    };
+    let kind = kind_for(parent);
     let Some(item) = store.get(id).filter(|_| exists) else {
         return Err(invalid_id(kind, 404));
     };
-    let view = if parent.is_some() {
-        View::Variation
-    } else {
-        View::Product
-    };
+    let view = view_for(parent);
     let fields = requested_fields(ctx.query);
     Ok(Reply::ok(render_for(
         ctx.app,
@@ -812,6 +800,26 @@ fn get_one(ctx: &Ctx<'_>, id: u64, parent: Option<u64>) -> Result<Reply, WcError
         view,
         fields.as_deref(),
     )))
+}
+
+/// The kind of item a route names: a variation under `parent`, or a
+/// product when the route has no parent.
+fn kind_for(parent: Option<u64>) -> Kind {
+    if parent.is_some() {
+        Kind::Variation
+    } else {
+        Kind::Product
+    }
+}
+
+/// The view a route answers with: a variation's under `parent`, or a
+/// product's when the route has no parent.
+fn view_for(parent: Option<u64>) -> View {
+    if parent.is_some() {
+        View::Variation
+    } else {
+        View::Product
+    }
 }
 
 /// One write of a batch or single request, against an existing item.
@@ -823,11 +831,7 @@ fn do_update(
     parent: Option<u64>,
     mode: Mode,
 ) -> Result<u64, WcError> {
-    let kind = if parent.is_some() {
-        Kind::Variation
-    } else {
-        Kind::Product
-    };
+    let kind = kind_for(parent);
     if !visible(store, id, parent) {
         return Err(invalid_id(kind, 400));
     }
@@ -851,11 +855,7 @@ fn do_create(
     parent: Option<u64>,
     mode: Mode,
 ) -> Result<u64, WcError> {
-    let kind = if parent.is_some() {
-        Kind::Variation
-    } else {
-        Kind::Product
-    };
+    let kind = kind_for(parent);
     if body.get("id").is_some_and(|v| php_intval(v) > 0) {
         let code = match kind {
             Kind::Product => "woocommerce_rest_product_exists",
@@ -908,19 +908,11 @@ fn do_delete(
     parent: Option<u64>,
     force: bool,
 ) -> Result<Value, WcError> {
-    let kind = if parent.is_some() {
-        Kind::Variation
-    } else {
-        Kind::Product
-    };
+    let kind = kind_for(parent);
     if !visible(store, id, parent) {
         return Err(invalid_id(kind, 404));
     }
-    let view = if parent.is_some() {
-        View::Variation
-    } else {
-        View::Product
-    };
+    let view = view_for(parent);
     let Some(item) = store.get(id) else {
         return Err(invalid_id(kind, 404));
     };
@@ -957,11 +949,7 @@ fn do_delete(
 }
 
 fn render_id(app: &App, store: &Store, id: u64, parent: Option<u64>) -> Value {
-    let view = if parent.is_some() {
-        View::Variation
-    } else {
-        View::Product
-    };
+    let view = view_for(parent);
     store
         .get(id)
         .map(|i| render_for(app, store, i, view, None))
@@ -969,11 +957,7 @@ fn render_id(app: &App, store: &Store, id: u64, parent: Option<u64>) -> Value {
 }
 
 fn create(ctx: &Ctx<'_>, body: &Map<String, Value>, parent: Option<u64>) -> Result<Reply, WcError> {
-    let kind = if parent.is_some() {
-        Kind::Variation
-    } else {
-        Kind::Product
-    };
+    let kind = kind_for(parent);
     // Argument validation comes before the permission check.
     changes(body, kind, Mode::Strict)?;
     if !ctx.authed {
@@ -985,11 +969,7 @@ fn create(ctx: &Ctx<'_>, body: &Map<String, Value>, parent: Option<u64>) -> Resu
     let mut store = write(&ctx.app.store);
     let id = do_create(ctx.app, &mut store, body, parent, Mode::Strict)?;
     let fields = requested_fields(ctx.query);
-    let view = if parent.is_some() {
-        View::Variation
-    } else {
-        View::Product
-    };
+    let view = view_for(parent);
     let item_json = store
         .get(id)
         .map(|i| render_for(ctx.app, &store, i, view, fields.as_deref()))
@@ -1014,11 +994,7 @@ fn update(
     body: &Map<String, Value>,
     parent: Option<u64>,
 ) -> Result<Reply, WcError> {
-    let kind = if parent.is_some() {
-        Kind::Variation
-    } else {
-        Kind::Product
-    };
+    let kind = kind_for(parent);
     changes(body, kind, Mode::Strict)?;
     let mut store = write(&ctx.app.store);
     if !ctx.authed && visible(&store, id, parent) {
@@ -1029,11 +1005,7 @@ fn update(
     }
     let id = do_update(ctx.app, &mut store, id, body, parent, Mode::Strict)?;
     let fields = requested_fields(ctx.query);
-    let view = if parent.is_some() {
-        View::Variation
-    } else {
-        View::Product
-    };
+    let view = view_for(parent);
     let item_json = store
         .get(id)
         .map(|i| render_for(ctx.app, &store, i, view, fields.as_deref()))
@@ -1186,14 +1158,7 @@ fn batch(ctx: &Ctx<'_>, body: &Map<String, Value>, parent: Option<u64>) -> Resul
             let r = if next_fails() {
                 Err(injected_failure())
             } else if id < 0 {
-                Err(invalid_id(
-                    if parent.is_some() {
-                        Kind::Variation
-                    } else {
-                        Kind::Product
-                    },
-                    404,
-                ))
+                Err(invalid_id(kind_for(parent), 404))
             } else {
                 do_delete(app, &mut store, id as u64, parent, true)
             };

@@ -700,31 +700,13 @@ impl Store {
                     .collect(),
             )
         } else if q.modified_after.is_some() || q.modified_before.is_some() {
-            let lo = q.modified_after.map_or(i64::MIN, |t| t.saturating_add(1));
-            let hi = q.modified_before.unwrap_or(i64::MAX);
-            if lo >= hi {
-                Some(Vec::new())
-            } else {
-                Some(
-                    self.by_modified
-                        .range((lo, 0)..(hi, 0))
-                        .map(|(_, id)| *id)
-                        .collect(),
-                )
-            }
+            Some(ids_between(
+                &self.by_modified,
+                q.modified_after,
+                q.modified_before,
+            ))
         } else if q.after.is_some() || q.before.is_some() {
-            let lo = q.after.map_or(i64::MIN, |t| t.saturating_add(1));
-            let hi = q.before.unwrap_or(i64::MAX);
-            if lo >= hi {
-                Some(Vec::new())
-            } else {
-                Some(
-                    self.by_created
-                        .range((lo, 0)..(hi, 0))
-                        .map(|(_, id)| *id)
-                        .collect(),
-                )
-            }
+            Some(ids_between(&self.by_created, q.after, q.before))
         } else {
             None
         };
@@ -940,6 +922,17 @@ fn apply_changes(item: &mut Item, ch: &Changes, meta_ids: &[u64], now: i64) {
     item.sync_stock_status();
     // Every save moves `post_modified`, even when nothing else changed.
     item.modified = item.modified.max(now);
+}
+
+/// The ids in a `(time, id)` index whose time is strictly after `after`
+/// and strictly before `before` (either bound may be absent).
+fn ids_between(index: &BTreeSet<(i64, u64)>, after: Option<i64>, before: Option<i64>) -> Vec<u64> {
+    let lo = after.map_or(i64::MIN, |t| t.saturating_add(1));
+    let hi = before.unwrap_or(i64::MAX);
+    if lo >= hi {
+        return Vec::new();
+    }
+    index.range((lo, 0)..(hi, 0)).map(|(_, id)| *id).collect()
 }
 
 #[cfg(test)]

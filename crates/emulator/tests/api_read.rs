@@ -222,33 +222,28 @@ async fn per_page_out_of_range_is_the_sample_error() {
         r.body["message"],
         "Invalid parameter(s): page, order, orderby"
     );
-    assert_eq!(
-        r.body["data"]["params"]["page"],
-        "page must be greater than or equal to 1"
-    );
-    assert_eq!(
-        r.body["data"]["params"]["order"],
-        "order is not one of asc and desc."
-    );
-    assert_eq!(
-        r.body["data"]["params"]["orderby"],
-        "orderby is not one of date, id, include, title, slug, modified, price, popularity, and rating."
-    );
+    r.assert_param_messages(&[
+        ("page", "page must be greater than or equal to 1"),
+        ("order", "order is not one of asc and desc."),
+        (
+            "orderby",
+            "orderby is not one of date, id, include, title, slug, modified, price, popularity, and rating.",
+        ),
+    ]);
     let r = emu
         .get(
             PRODUCTS,
             &[("per_page", "ten"), ("modified_after", "yesterday")],
         )
         .await;
-    assert_eq!(
-        r.body["data"]["params"]["per_page"],
-        "per_page is not of type integer."
-    );
+    r.assert_param_messages(&[
+        ("per_page", "per_page is not of type integer."),
+        ("modified_after", "Invalid date."),
+    ]);
     assert_eq!(
         r.body["data"]["details"]["per_page"]["data"],
         json!({"param": "per_page"})
     );
-    assert_eq!(r.body["data"]["params"]["modified_after"], "Invalid date.");
     // Validation comes before the permission check.
     let r = emu
         .anon("GET", &format!("{PRODUCTS}?per_page=101"), None)

@@ -52,18 +52,14 @@ async fn wrong_types_on_single_writes_are_the_sample_error() {
         r.body["message"],
         "Invalid parameter(s): regular_price, manage_stock, status"
     );
-    assert_eq!(
-        r.body["data"]["params"]["regular_price"],
-        "regular_price is not of type string."
-    );
-    assert_eq!(
-        r.body["data"]["params"]["manage_stock"],
-        "manage_stock is not of type boolean."
-    );
-    assert_eq!(
-        r.body["data"]["params"]["status"],
-        "status is not one of draft, pending, private, publish, and future."
-    );
+    r.assert_param_messages(&[
+        ("regular_price", "regular_price is not of type string."),
+        ("manage_stock", "manage_stock is not of type boolean."),
+        (
+            "status",
+            "status is not one of draft, pending, private, publish, and future.",
+        ),
+    ]);
     let r = emu
         .put(&format!("{PRODUCTS}/20"), json!({"stock_quantity": "9"}))
         .await;

@@ -76,6 +76,15 @@ impl Resp {
         self.body.as_array().cloned().unwrap_or_default()
     }
 
+    /// Asserts the message a `rest_invalid_param` error gives each of
+    /// `params` (`data.params.NAME`).
+    #[track_caller]
+    pub fn assert_param_messages(&self, params: &[(&str, &str)]) {
+        for (name, message) in params {
+            assert_eq!(self.body["data"]["params"][name], *message, "{name}");
+        }
+    }
+
     /// The `id`s of an array body.
     pub fn ids(&self) -> Vec<u64> {
         self.items()
