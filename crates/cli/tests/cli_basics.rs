@@ -19,33 +19,20 @@ fn detailed_exitcode_is_2_with_changes_0_in_sync_and_1_on_error() {
     let store = Store::start(store_seed());
 
     let changes = project_with("erp/stock-1.csv");
-    let out = skusync(changes.path())
-        .args(["plan", "--detailed-exitcode", "--color", "never"])
-        .store("SHOP", &store)
-        .run();
+    let out = changes.run(&store, &["plan", "--detailed-exitcode", "--color", "never"]);
     out.expect_code(2);
     assert!(out.stdout.contains("KREM-50"), "{}", out.stdout);
     // Without the flag, changes are a success.
-    skusync(changes.path())
-        .args(["plan"])
-        .store("SHOP", &store)
-        .run()
-        .expect_code(0);
+    changes.run(&store, &["plan"]).expect_code(0);
 
     // A drop equal to the store: nothing to do.
     let in_sync = project_with("erp/in-sync.csv");
-    let out = skusync(in_sync.path())
-        .args(["plan", "--detailed-exitcode", "--format", "json"])
-        .store("SHOP", &store)
-        .run();
+    let out = in_sync.run(&store, &["plan", "--detailed-exitcode", "--format", "json"]);
     out.expect_code(0);
     let plan = out.json();
     assert_eq!(plan["changes"], serde_json::json!([]), "{}", out.stdout);
     assert_eq!(plan["summary"]["changes"], 0);
-    let out = skusync(in_sync.path())
-        .args(["plan", "--detailed-exitcode", "--color", "never"])
-        .store("SHOP", &store)
-        .run();
+    let out = in_sync.run(&store, &["plan", "--detailed-exitcode", "--color", "never"]);
     out.expect_code(0);
     assert!(
         out.stdout.contains("No changes: everything is in sync."),
@@ -54,10 +41,10 @@ fn detailed_exitcode_is_2_with_changes_0_in_sync_and_1_on_error() {
     );
 
     // An error is 1, never 2, even with changes pending elsewhere.
-    let out = skusync(changes.path())
-        .args(["plan", "--detailed-exitcode", "--rules", "missing.yaml"])
-        .store("SHOP", &store)
-        .run();
+    let out = changes.run(
+        &store,
+        &["plan", "--detailed-exitcode", "--rules", "missing.yaml"],
+    );
     out.expect_code(1);
     assert!(out.stderr.contains("missing.yaml"), "{}", out.stderr);
     assert!(out.stdout.is_empty(), "{}", out.stdout);
@@ -69,18 +56,15 @@ fn every_format_renders_to_stdout_and_to_out_file() {
     let project = project_with("erp/stock-1.csv");
 
     for format in ["text", "json", "markdown", "html", "csv"] {
-        let to_stdout = skusync(project.path())
-            .args(["plan", "--format", format, "--color", "never"])
-            .store("SHOP", &store)
-            .run();
+        let to_stdout = project.run(&store, &["plan", "--format", format, "--color", "never"]);
         to_stdout.expect_code(0);
         let file = format!("report.{format}");
-        let to_file = skusync(project.path())
-            .args([
+        let to_file = project.run(
+            &store,
+            &[
                 "plan", "--format", format, "--color", "never", "--out", &file,
-            ])
-            .store("SHOP", &store)
-            .run();
+            ],
+        );
         to_file.expect_code(0);
         assert!(
             to_file.stdout.is_empty(),
@@ -151,10 +135,10 @@ fn every_format_renders_to_stdout_and_to_out_file() {
 fn out_into_a_missing_folder_is_an_error_naming_it() {
     let store = Store::start(store_seed());
     let project = project_with("erp/stock-1.csv");
-    let out = skusync(project.path())
-        .args(["plan", "--format", "json", "--out", "no-such-dir/plan.json"])
-        .store("SHOP", &store)
-        .run();
+    let out = project.run(
+        &store,
+        &["plan", "--format", "json", "--out", "no-such-dir/plan.json"],
+    );
     out.expect_code(1);
     assert!(out.stderr.contains("no-such-dir"), "{}", out.stderr);
     assert!(out.stdout.is_empty(), "{}", out.stdout);

@@ -6,16 +6,15 @@
 mod common;
 
 use common::{
-    Project, Store, change_lines, check_contract, erp_owns_price_and_stock, fixture, skusync,
-    store_seed,
+    Project, Store, change_lines, check_contract, erp_owns_price_and_stock, fixture, store_seed,
 };
 use serde_json::{Value, json};
 
 fn plan_json(project: &Project, store: &Store) -> Value {
-    let out = skusync(project.path())
-        .args(["plan", "--rules", "rules.yaml", "--format", "json"])
-        .store("SHOP", store)
-        .run();
+    let out = project.run(
+        store,
+        &["plan", "--rules", "rules.yaml", "--format", "json"],
+    );
     out.expect_code(0);
     out.json()
 }
@@ -165,10 +164,7 @@ fn two_runs_give_the_same_json_apart_from_generated_at() {
     project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
 
     let run = || {
-        let out = skusync(project.path())
-            .args(["plan", "--format", "json"])
-            .store("SHOP", &store)
-            .run();
+        let out = project.run(&store, &["plan", "--format", "json"]);
         out.expect_code(0);
         out.stdout
     };

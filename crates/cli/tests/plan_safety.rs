@@ -15,6 +15,16 @@ fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
     pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
 }
 
+/// A store seeded with `fixtures/e2e/store.json` and a project whose ERP
+/// owns price and stock, with `fixtures/e2e/erp/stock-1.csv` dropped.
+fn erp_drop_and_store() -> (Store, Project) {
+    let store = Store::start(store_seed());
+    let project = Project::new();
+    project.rules(&erp_owns_price_and_stock());
+    project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
+    (store, project)
+}
+
 /// Every request the store saw was a read.
 #[track_caller]
 fn only_reads(store: &Store) {
@@ -39,16 +49,15 @@ fn plan_reads_and_writes_nothing_anywhere() {
     let store_before = store.state();
 
     for format in ["json", "text", "markdown", "html", "csv"] {
-        skusync(project.path())
-            .args(["plan", "--format", format])
-            .store("SHOP", &store)
-            .run()
+        project
+            .run(&store, &["plan", "--format", format])
             .expect_code(0);
     }
-    skusync(project.path())
-        .args(["plan", "--detailed-exitcode", "--out", "plan.txt"])
-        .store("SHOP", &store)
-        .run()
+    project
+        .run(
+            &store,
+            &["plan", "--detailed-exitcode", "--out", "plan.txt"],
+        )
         .expect_code(2);
 
     only_reads(&store);
@@ -92,10 +101,7 @@ fn a_full_read_costs_the_minimum_list_requests() {
         "sku,price,stock\nGEN-000001,21.00,1\nGEN-000010-M,20,5\nBIG-101,5.00,100\n",
     );
 
-    let out = skusync(project.path())
-        .args(["plan", "--format", "json"])
-        .store("SHOP", &store)
-        .run();
+    let out = project.run(&store, &["plan", "--format", "json"]);
     out.expect_code(0);
     let plan = out.json();
     assert_eq!(plan["summary"]["matched"], 3, "{}", out.stdout);
@@ -125,10 +131,7 @@ fn a_rules_error_names_file_line_column_and_nothing_is_read() {
         .find_map(|(i, l)| l.find("epr").map(|c| (i + 1, c + 1)))
         .expect("the typo is in the rules");
 
-    let out = skusync(project.path())
-        .args(["plan", "--format", "json", "--detailed-exitcode"])
-        .store("SHOP", &store)
-        .run();
+    let out = project.run(&store, &["plan", "--format", "json", "--detailed-exitcode"]);
     out.expect_code(1);
     let expected =
         format!("rules.yaml:{line}:{col}: fields.price.regular.truth: source `epr` is not defined");
@@ -149,17 +152,11 @@ fn a_rules_error_names_file_line_column_and_nothing_is_read() {
 
 #[test]
 fn an_unset_variable_is_named_and_nothing_is_read() {
-    let store = Store::start(store_seed());
-    let project = Project::new();
-    project.rules(&erp_owns_price_and_stock());
-    project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
+    let (store, project) = erp_drop_and_store();
 
     let out = skusync(project.path())
         .args(["plan"])
-        .env("SHOP_URL", &store.url())
-        .env("SHOP_KEY", &store.key())
-        .secret(&store.key())
-        .secret(&store.secret())
+        .store_but("SHOP", &store, "SECRET", None)
         .run();
     out.expect_code(1);
     assert!(out.stderr.contains("SHOP_SECRET"), "{}", out.stderr);
@@ -201,10 +198,7 @@ fn an_invalid_csv_row_is_refused_with_file_line_column() {
     );
     let store_before = store.state();
 
-    let out = skusync(project.path())
-        .args(["plan", "--format", "json", "--detailed-exitcode"])
-        .store("SHOP", &store)
-        .run();
+    let out = project.run(&store, &["plan", "--format", "json", "--detailed-exitcode"]);
     out.expect_code(1);
     assert!(
         out.stderr
@@ -254,10 +248,7 @@ fn a_truncated_drop_is_held_back() {
         "sku,price,stock\nKREM-50,72.00,12\nLIP-VAN,9.50,58\nHOOD-S,59.90,0\n",
     );
 
-    let out = skusync(project.path())
-        .args(["plan", "--format", "json", "--detailed-exitcode"])
-        .store("SHOP", &store)
-        .run();
+    let out = project.run(&store, &["plan", "--format", "json", "--detailed-exitcode"]);
     out.expect_code(1);
     assert!(out.stderr.contains("stock-1.csv"), "{}", out.stderr);
     assert!(out.stderr.contains("held back"), "{}", out.stderr);
@@ -281,20 +272,12 @@ fn a_truncated_drop_is_held_back() {
 
 #[test]
 fn a_wrong_secret_is_explained_and_never_printed() {
-    let store = Store::start(store_seed());
-    let project = Project::new();
-    project.rules(&erp_owns_price_and_stock());
-    project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
+    let (store, project) = erp_drop_and_store();
     let wrong = format!("cs_{}", "7".repeat(40));
 
     let out = skusync(project.path())
         .args(["plan", "--format", "json"])
-        .env("SHOP_URL", &store.url())
-        .env("SHOP_KEY", &store.key())
-        .env("SHOP_SECRET", &wrong)
-        .secret(&store.key())
-        .secret(&store.secret())
-        .secret(&wrong)
+        .store_but("SHOP", &store, "SECRET", Some(&wrong))
         .run();
     out.expect_code(1);
     assert!(out.stdout.is_empty(), "{}", out.stdout);
@@ -316,20 +299,12 @@ fn a_wrong_secret_is_explained_and_never_printed() {
 
 #[test]
 fn an_unknown_key_is_explained_and_never_printed() {
-    let store = Store::start(store_seed());
-    let project = Project::new();
-    project.rules(&erp_owns_price_and_stock());
-    project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
+    let (store, project) = erp_drop_and_store();
     let wrong_key = format!("ck_{}", "5".repeat(40));
 
     let out = skusync(project.path())
         .args(["plan"])
-        .env("SHOP_URL", &store.url())
-        .env("SHOP_KEY", &wrong_key)
-        .env("SHOP_SECRET", &store.secret())
-        .secret(&store.key())
-        .secret(&store.secret())
-        .secret(&wrong_key)
+        .store_but("SHOP", &store, "KEY", Some(&wrong_key))
         .run();
     out.expect_code(1);
     assert!(out.stdout.is_empty(), "{}", out.stdout);
@@ -353,10 +328,7 @@ fn missing_skus_and_empty_cells_never_become_zero() {
         "sku,price,stock\nKREM-50,,11\nHOOD-M,59.90,\nNOSTOCK,10.00,3\n",
     );
 
-    let out = skusync(project.path())
-        .args(["plan", "--format", "json", "--detailed-exitcode"])
-        .store("SHOP", &store)
-        .run();
+    let out = project.run(&store, &["plan", "--format", "json", "--detailed-exitcode"]);
     out.expect_code(2);
     let plan = out.json();
     assert_eq!(
@@ -384,10 +356,7 @@ fn missing_skus_and_empty_cells_never_become_zero() {
     let empty = Project::new();
     empty.rules(&erp_owns_price_and_stock());
     std::fs::create_dir_all(empty.join("drops")).unwrap();
-    let out = skusync(empty.path())
-        .args(["plan", "--format", "json", "--detailed-exitcode"])
-        .store("SHOP", &store)
-        .run();
+    let out = empty.run(&store, &["plan", "--format", "json", "--detailed-exitcode"]);
     out.expect_code(0);
     assert_eq!(out.json()["changes"], json!([]));
     assert!(
@@ -414,10 +383,7 @@ fn duplicate_skus_in_a_drop_with_skip_are_identity_problems_never_unmatched() {
         "stock-1.csv",
         "sku,price,stock\nKREM-50,72.00,12\nLIP-VAN,9.50,58\nKREM-50,73.00,12\n",
     );
-    let out = skusync(project.path())
-        .args(["plan", "--format", "json"])
-        .store("SHOP", &store)
-        .run();
+    let out = project.run(&store, &["plan", "--format", "json"]);
     out.expect_code(0);
     let plan = out.json();
     assert!(
@@ -445,14 +411,8 @@ fn duplicate_skus_in_a_drop_with_skip_are_identity_problems_never_unmatched() {
 #[test]
 fn trace_logs_never_show_a_secret_over_oauth_or_basic_auth() {
     // Plain HTTP: OAuth 1.0a signatures (the key travels in every request).
-    let store = Store::start(store_seed());
-    let project = Project::new();
-    project.rules(&erp_owns_price_and_stock());
-    project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
-    let out = skusync(project.path())
-        .args(["-vvv", "plan", "--format", "json"])
-        .store("SHOP", &store)
-        .run();
+    let (store, project) = erp_drop_and_store();
+    let out = project.run(&store, &["-vvv", "plan", "--format", "json"]);
     out.expect_code(0);
     assert!(!out.stderr.is_empty(), "-vvv logs something");
     let out = skusync(project.path())
@@ -472,10 +432,7 @@ fn trace_logs_never_show_a_secret_over_oauth_or_basic_auth() {
     ));
     tls_project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
     assert!(tls_store.url().starts_with("https://"));
-    let out = skusync(tls_project.path())
-        .args(["-vvv", "plan", "--format", "json"])
-        .store("SHOP", &tls_store)
-        .run();
+    let out = tls_project.run(&tls_store, &["-vvv", "plan", "--format", "json"]);
     out.expect_code(0);
     // No `Authorization: Basic …` header (key and secret in base64) either.
     assert!(
@@ -492,14 +449,8 @@ fn trace_logs_never_show_a_secret_over_oauth_or_basic_auth() {
 
 #[test]
 fn quiet_prints_the_report_and_nothing_else() {
-    let store = Store::start(store_seed());
-    let project = Project::new();
-    project.rules(&erp_owns_price_and_stock());
-    project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
-    let out = skusync(project.path())
-        .args(["--quiet", "plan", "--format", "json"])
-        .store("SHOP", &store)
-        .run();
+    let (store, project) = erp_drop_and_store();
+    let out = project.run(&store, &["--quiet", "plan", "--format", "json"]);
     out.expect_code(0);
     assert_eq!(out.json()["summary"]["changes"], 5);
     assert_eq!(out.stderr, "", "--quiet: no notes, no warnings");
@@ -528,10 +479,7 @@ fn a_simple_product_and_a_variation_sharing_a_sku_are_ambiguous_and_never_writte
         "stock-1.csv",
         &format!("{}HOOD S,55.00,9\n", fixture("erp/stock-1.csv")),
     );
-    let out = skusync(project.path())
-        .args(["plan", "--format", "json"])
-        .store("SHOP", &store)
-        .run();
+    let out = project.run(&store, &["plan", "--format", "json"]);
     out.expect_code(0);
     let plan = out.json();
     let ambiguous: Vec<&Value> = plan["identity"]
@@ -554,16 +502,10 @@ fn a_simple_product_and_a_variation_sharing_a_sku_are_ambiguous_and_never_writte
 
 #[test]
 fn plan_while_another_process_holds_the_state_says_so() {
-    let store = Store::start(store_seed());
-    let project = Project::new();
-    project.rules(&erp_owns_price_and_stock());
-    project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
+    let (store, project) = erp_drop_and_store();
     let held = skusync_state::StateStore::open(project.join("state")).expect("state opens");
 
-    let out = skusync(project.path())
-        .args(["plan", "--format", "json"])
-        .store("SHOP", &store)
-        .run();
+    let out = project.run(&store, &["plan", "--format", "json"]);
     drop(held);
     if out.code != 0 {
         // Refusing is acceptable only with a message an operator can act on.
@@ -583,14 +525,8 @@ fn plan_while_another_process_holds_the_state_says_so() {
 #[test]
 #[ignore = "bug: plan rewrites the sled files of an existing state_dir (sled writes its log and a snapshot on open); a dry run should leave the state byte-identical"]
 fn plan_leaves_an_existing_state_byte_identical() {
-    let store = Store::start(store_seed());
-    let project = Project::new();
-    project.rules(&erp_owns_price_and_stock());
-    project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
-    let first = skusync(project.path())
-        .args(["plan", "--format", "json"])
-        .store("SHOP", &store)
-        .run();
+    let (store, project) = erp_drop_and_store();
+    let first = project.run(&store, &["plan", "--format", "json"]);
     first.expect_code(0);
     common::simulate_apply(
         &project,
@@ -620,34 +556,23 @@ fn plan_leaves_an_existing_state_byte_identical() {
         files
     };
     let before = snapshot();
-    skusync(project.path())
-        .args(["plan", "--format", "json"])
-        .store("SHOP", &store)
-        .run()
+    project
+        .run(&store, &["plan", "--format", "json"])
         .expect_code(0);
     assert!(before == snapshot(), "plan changed files under state_dir");
 }
 
 #[test]
 fn a_flaky_store_is_retried_and_a_broken_one_is_an_error() {
-    let store = Store::start(store_seed());
-    let project = Project::new();
-    project.rules(&erp_owns_price_and_stock());
-    project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
-    let clean = skusync(project.path())
-        .args(["plan", "--format", "json"])
-        .store("SHOP", &store)
-        .run();
+    let (store, project) = erp_drop_and_store();
+    let clean = project.run(&store, &["plan", "--format", "json"]);
     clean.expect_code(0);
     let clean_requests = store.request_total();
 
     // Two 503s, then the store answers: the same plan, two more requests.
     store.reset_requests();
     store.faults("503,times=2");
-    let flaky = skusync(project.path())
-        .args(["plan", "--format", "json"])
-        .store("SHOP", &store)
-        .run();
+    let flaky = project.run(&store, &["plan", "--format", "json"]);
     flaky.expect_code(0);
     assert_eq!(
         common::change_lines(&flaky.json()),
@@ -657,10 +582,7 @@ fn a_flaky_store_is_retried_and_a_broken_one_is_an_error() {
 
     // A store that keeps failing: an error naming the store and the status.
     store.faults("500");
-    let broken = skusync(project.path())
-        .args(["plan", "--format", "json", "--detailed-exitcode"])
-        .store("SHOP", &store)
-        .run();
+    let broken = project.run(&store, &["plan", "--format", "json", "--detailed-exitcode"]);
     broken.expect_code(1);
     assert!(broken.stdout.is_empty(), "{}", broken.stdout);
     assert!(broken.stderr.contains("shop"), "{}", broken.stderr);
@@ -676,14 +598,7 @@ fn a_drop_folder_that_does_not_exist_is_an_error_not_an_empty_source() {
     project.rules(&erp_owns_price_and_stock().replace("path: ./drops", "path: ./drosp"));
     project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
 
-    let out = skusync(project.path())
-        .args(["plan"])
-        .env("SHOP_URL", &store.url())
-        .env("SHOP_KEY", &store.key())
-        .env("SHOP_SECRET", &store.secret())
-        .secret(&store.key())
-        .secret(&store.secret())
-        .run();
+    let out = project.run(&store, &["plan"]);
     out.expect_code(1);
     assert!(out.stdout.is_empty(), "{}", out.stdout);
     assert!(

@@ -282,6 +282,12 @@ impl Project {
         path
     }
 
+    /// `skusync ARGS` run in this folder with `store` as `SHOP` (see
+    /// [`Cli::store`]).
+    pub fn run(&self, store: &Store, args: &[&str]) -> Output {
+        skusync(self.path()).args(args).store("SHOP", store).run()
+    }
+
     /// The names in `rel` (sorted), or `None` when it does not exist.
     pub fn list(&self, rel: &str) -> Option<Vec<String>> {
         let dir = std::fs::read_dir(self.join(rel)).ok()?;
@@ -384,6 +390,24 @@ impl Cli {
     pub fn store(mut self, prefix: &str, store: &Store) -> Cli {
         for (k, v) in store.env(prefix) {
             self.cmd.env(k, v);
+        }
+        self.secrets.push(store.key());
+        self.secrets.push(store.secret());
+        self
+    }
+
+    /// [`Cli::store`], but with `P_{var}` set to `value` instead, or unset
+    /// when `None`; `value` too is checked to be absent from the output.
+    pub fn store_but(mut self, prefix: &str, store: &Store, var: &str, value: Option<&str>) -> Cli {
+        let replaced = format!("{prefix}_{var}");
+        for (k, v) in store.env(prefix) {
+            if k != replaced {
+                self.cmd.env(k, v);
+            }
+        }
+        if let Some(value) = value {
+            self.cmd.env(&replaced, value);
+            self.secrets.push(value.to_string());
         }
         self.secrets.push(store.key());
         self.secrets.push(store.secret());
