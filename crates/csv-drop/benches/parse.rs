@@ -13,6 +13,7 @@ use skusync_csv_drop::{
 };
 use skusync_model::FieldName;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
@@ -165,9 +166,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "reference: only building 1M model `Record`s (3 fields, origin), no file",
             || {
                 let mut records = Vec::new();
+                let file: std::sync::Arc<str> = std::sync::Arc::from("stock-0601.csv");
+                let mut sku = String::new();
                 for i in 0..rows {
-                    let mut r = skusync_model::Record::new(format!("SKU-{i:07}"));
-                    r.origin = Some(format!("stock-0601.csv:{}", i + 2));
+                    sku.clear();
+                    write!(sku, "SKU-{i:07}").expect("write to a String");
+                    let mut r = skusync_model::Record::new(sku.as_str());
+                    r.origin = Some(skusync_model::Origin::line(file.clone(), i as u64 + 2));
                     r.fields.insert(
                         FieldName::PriceRegular,
                         Some(skusync_model::Value::Money(rust_decimal::Decimal::new(

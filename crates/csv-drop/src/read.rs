@@ -13,11 +13,11 @@ use crate::config::{
 };
 use crate::number::{NumberError, NumberFormat};
 use crate::problem::{Problem, ProblemKind};
-use skusync_model::{FieldKind, FieldName, Record, Sku, Value};
+use skusync_model::{FieldKind, FieldName, Origin, Record, Sku, Value};
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::hash::BuildHasher;
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
 
 /// The most problems kept for one file; the rest are only counted.
 pub const MAX_PROBLEMS: usize = 100;
@@ -473,6 +473,7 @@ fn parse_buffered<R: BufRead>(
     let mut invalid_rows: u64 = 0;
     let mut buf = String::new();
     let mut row_problems: Vec<Problem> = Vec::new();
+    let file: Arc<str> = Arc::from(file_name);
 
     // Without a header the first record is already a data row.
     let mut pending_first = prepared.header == Header::Absent;
@@ -540,12 +541,9 @@ fn parse_buffered<R: BufRead>(
             }
         };
         let mut out = sku.map(|s| {
-            let mut r = Record::new(Sku::new(s));
-            let mut origin = String::with_capacity(file_name.len() + 12);
-            origin.push_str(file_name);
-            origin.push(':');
-            let _ = write!(origin, "{line}");
-            r.origin = Some(origin);
+            // One allocation per record: the SKU (the origin shares `file`).
+            let mut r = Record::new(Sku::from(s));
+            r.origin = Some(Origin::line(file.clone(), line));
             r
         });
         for col in field_cols {
@@ -853,7 +851,10 @@ mod tests {
             Parsed::Valid(p) => p
                 .records
                 .iter()
-                .map(|r| format!("{}={}", r.sku, r.origin.clone().unwrap_or_default()))
+                .map(|r| {
+                    let origin = r.origin.as_ref().map(ToString::to_string);
+                    format!("{}={}", r.sku, origin.unwrap_or_default())
+                })
                 .collect(),
             Parsed::Invalid { problems, .. } => panic!("{problems:?}"),
         }

@@ -7,7 +7,7 @@ use skusync_csv_drop::{
     DelimiterSetting, DropMemory, ExportConfig, ExportOutcome, ExportRow, Inbox, Outbox, Overwrite,
     Parsed, ReadOutcome,
 };
-use skusync_model::{FieldName, Sku, StockStatus, Value};
+use skusync_model::{FieldName, Fields, Sku, StockStatus, Value};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
@@ -148,7 +148,10 @@ fn an_export_reads_back_as_the_same_values() {
     };
     for (record, row) in snapshot.records.iter().zip(&rows) {
         assert_eq!(record.sku, row.sku);
-        assert_eq!(record.fields, row.values);
+        assert_eq!(
+            record.fields,
+            row.values.clone().into_iter().collect::<Fields>()
+        );
     }
     assert_eq!(
         snapshot.records[0]

@@ -87,7 +87,11 @@ fn newest_complete_matching_file_is_read() {
     assert_eq!(snapshot.source.as_str(), "erp");
     assert_eq!(snapshot.records.len(), 3);
     assert_eq!(
-        snapshot.records[2].origin.as_deref(),
+        snapshot.records[2]
+            .origin
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
         Some("stock-0602.csv:4")
     );
     assert_eq!(

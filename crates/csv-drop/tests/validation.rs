@@ -208,17 +208,17 @@ fn skip_mode_passes_every_duplicate_occurrence_on() {
     let rows: Vec<_> = parsed
         .records
         .iter()
-        .map(|r| (r.sku.as_str(), r.origin.as_deref().unwrap_or("")))
+        .map(|r| (r.sku.as_str(), r.origin.as_ref().map(ToString::to_string)))
         .collect();
     assert_eq!(
         rows,
         vec![
-            ("KREM-50", "duplicate-sku.csv:2"),
-            ("TEE-M", "duplicate-sku.csv:3"),
-            ("KREM-50", "duplicate-sku.csv:4"),
-            ("MUG-1", "duplicate-sku.csv:5"),
-            ("TEE-M", "duplicate-sku.csv:6"),
-            ("KREM-50 ", "duplicate-sku.csv:7"),
+            ("KREM-50", Some("duplicate-sku.csv:2".to_string())),
+            ("TEE-M", Some("duplicate-sku.csv:3".to_string())),
+            ("KREM-50", Some("duplicate-sku.csv:4".to_string())),
+            ("MUG-1", Some("duplicate-sku.csv:5".to_string())),
+            ("TEE-M", Some("duplicate-sku.csv:6".to_string())),
+            ("KREM-50 ", Some("duplicate-sku.csv:7".to_string())),
         ]
     );
 }

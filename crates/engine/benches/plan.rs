@@ -144,7 +144,7 @@ fn agreed_base() -> BaseView {
                 base.insert(
                     side.clone(),
                     sku.clone(),
-                    *field,
+                    field,
                     skusync_model::BaseEntry {
                         value: value.clone(),
                         version: 1,
@@ -154,7 +154,7 @@ fn agreed_base() -> BaseView {
                 );
             }
         }
-        if let Some(Some(Value::Quantity(q))) = shop.fields.get(&FieldName::StockQuantity) {
+        if let Some(Some(Value::Quantity(q))) = shop.fields.get(FieldName::StockQuantity) {
             base.set_pool(sku, FieldName::StockQuantity, *q);
         }
     }

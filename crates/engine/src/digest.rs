@@ -35,6 +35,17 @@ fn put_str(buf: &mut Vec<u8>, s: &str) {
     buf.extend_from_slice(s.as_bytes());
 }
 
+/// Like [`put_str`] for the text `d` displays as, without building it.
+fn put_display(buf: &mut Vec<u8>, d: &impl std::fmt::Display) {
+    use std::io::Write as _;
+    let at = buf.len();
+    buf.extend_from_slice(&0u64.to_le_bytes());
+    // Writing into a Vec cannot fail.
+    let _ = write!(buf, "{d}");
+    let len = (buf.len() - at - 8) as u64;
+    buf[at..at + 8].copy_from_slice(&len.to_le_bytes());
+}
+
 fn field_tag(f: FieldName) -> u8 {
     FieldName::ALL.iter().position(|x| *x == f).unwrap_or(255) as u8
 }
@@ -95,13 +106,13 @@ fn put_record(buf: &mut Vec<u8>, r: &Record) {
     });
     buf.extend_from_slice(&(r.fields.len() as u64).to_le_bytes());
     for (f, v) in &r.fields {
-        buf.push(field_tag(*f));
+        buf.push(field_tag(f));
         put_value(buf, v.as_ref());
     }
     match &r.origin {
         Some(o) => {
             buf.push(1);
-            put_str(buf, o);
+            put_display(buf, o);
         }
         None => buf.push(0),
     }

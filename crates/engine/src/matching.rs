@@ -240,17 +240,20 @@ impl PartialOrd for Key {
 }
 
 fn issue(source: &SourceId, sku: Sku, problem: &str, recs: &[&Record]) -> IdentityIssue {
-    let mut occ: Vec<(Option<u64>, Option<&String>, RecordKind)> = recs
+    let mut occ: Vec<(Option<u64>, Option<String>, RecordKind)> = recs
         .iter()
-        .map(|r| (r.remote.map(|x| x.id), r.origin.as_ref(), r.kind))
+        .map(|r| {
+            let origin = r.origin.as_ref().map(ToString::to_string);
+            (r.remote.map(|x| x.id), origin, r.kind)
+        })
         .collect();
-    occ.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    occ.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     IdentityIssue {
         source: source.clone(),
         sku,
         problem: problem.to_string(),
         ids: occ.iter().filter_map(|o| o.0).collect(),
-        origins: occ.iter().filter_map(|o| o.1.cloned()).collect(),
+        origins: occ.into_iter().filter_map(|o| o.1).collect(),
     }
 }
 

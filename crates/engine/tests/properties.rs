@@ -34,7 +34,7 @@ impl World {
     }
 
     fn value(&self, source: &str, sku: &str, field: FieldName) -> Option<Option<Value>> {
-        self.0.get(source)?.get(sku)?.fields.get(&field).cloned()
+        self.0.get(source)?.get(sku)?.fields.get(field).cloned()
     }
 
     /// Applies one change as the target would: relative changes add their
@@ -45,7 +45,7 @@ impl World {
             .get_mut(c.target.as_str())
             .and_then(|m| m.get_mut(c.sku.as_str()))
             .expect("a change only targets a listed record");
-        match (c.delta, rec.fields.get(&c.field)) {
+        match (c.delta, rec.fields.get(c.field)) {
             (Some(d), Some(Some(Value::Quantity(q)))) => {
                 let q = *q;
                 rec.fields.insert(c.field, Some(Value::Quantity(q + d)));
@@ -70,14 +70,14 @@ impl World {
             }
             EditKind::Sell(n) => {
                 if let Some(Some(Value::Quantity(q))) =
-                    map.get_mut(&sku).and_then(|r| r.fields.get_mut(&STOCK))
+                    map.get_mut(&sku).and_then(|r| r.fields.get_mut(STOCK))
                 {
                     *q -= n;
                 }
             }
             EditKind::DropField(field) => {
                 if let Some(r) = map.get_mut(&sku) {
-                    r.fields.remove(field);
+                    r.fields.remove(*field);
                 }
             }
             EditKind::DropRecord => {

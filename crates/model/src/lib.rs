@@ -9,7 +9,8 @@
 //! - [`sku`]: [`Sku`] and [`SourceId`], and SKU normalisation steps.
 //! - [`field`]: [`FieldName`] (`price.regular`, `stock.quantity`, …) and its kind.
 //! - [`value`]: [`Value`], typed field values (money is `Decimal`, never float).
-//! - [`record`]: [`Record`] (one SKU in one system) and [`Snapshot`].
+//! - [`record`]: [`Record`] (one SKU in one system, its [`Fields`] and
+//!   [`Origin`]) and [`Snapshot`].
 //! - [`policy`]: validated field policies ([`Policy`]), match rules and guards.
 //! - [`transform`]: per-target value transforms (multiply, round, tax, buffer…).
 //! - [`base`]: the last agreed values the engine compares against.
@@ -32,7 +33,7 @@ pub use plan::{
     Summary, Unmatched,
 };
 pub use policy::{FieldRule, Guards, Limit, MatchRules, NormalizeStep, OnDrift, Policy, Seed};
-pub use record::{Record, RecordKind, RemoteId, Snapshot};
+pub use record::{Fields, Origin, Record, RecordKind, RemoteId, Snapshot};
 pub use sku::{Sku, SourceId};
 pub use transform::{Rounding, RoundingMode, Tax, Transform, TransformError};
 pub use value::{Backorders, ProductStatus, StockStatus, Value, ValueError};

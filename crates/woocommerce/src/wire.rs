@@ -15,7 +15,8 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 use skusync_adapter::{MARKER_KEY, WriteMarker};
 use skusync_model::{
-    Backorders, FieldName, ProductStatus, Record, RecordKind, RemoteId, Sku, StockStatus, Value,
+    Backorders, FieldName, Origin, ProductStatus, Record, RecordKind, RemoteId, Sku, StockStatus,
+    Value,
 };
 use std::str::FromStr;
 
@@ -221,7 +222,7 @@ impl WireItem {
         let mut record = Record::new(Sku::new(sku_text.clone()));
         record.remote = Some(remote);
         record.kind = kind;
-        record.origin = Some(origin.clone());
+        record.origin = Some(Origin::new(origin.as_str()));
         let mut problem = |message: String| {
             problems.push(ReadProblem {
                 origin: origin.clone(),
@@ -503,7 +504,10 @@ mod tests {
                 parent_id: Some(260)
             })
         );
-        assert_eq!(r.origin.as_deref(), Some("#261 (variation of #260)"));
+        assert_eq!(
+            r.origin.as_ref().map(ToString::to_string).as_deref(),
+            Some("#261 (variation of #260)")
+        );
         assert_eq!(
             r.get(FieldName::StockQuantity),
             Some(Some(&Value::Quantity(5)))
