@@ -184,6 +184,29 @@ fn column_key(ctx: &mut Ctx<'_>, k: &S<String>, key: &str) -> Option<ColumnKey> 
     }
 }
 
+/// The text of `s` (at `key`) as a name inside a folder: not blank and
+/// without `/` or `\`; otherwise an error saying it is not `what`, with
+/// `help`.
+fn file_name_in_folder(
+    ctx: &mut Ctx<'_>,
+    s: &S<String>,
+    key: &str,
+    what: &str,
+    help: &str,
+) -> Option<String> {
+    match ctx.text(s, key) {
+        Some(t) if t.trim().is_empty() || t.contains('/') || t.contains('\\') => {
+            ctx.err_help(
+                &s.referenced,
+                format!("{key}: `{}` is not {what}", s.value),
+                help,
+            );
+            None
+        }
+        t => t,
+    }
+}
+
 fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Option<CsvSpec> {
     let p = |k: &str| format!("sources.{id}.{k}");
     let mut ok = true;
@@ -199,17 +222,13 @@ fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
         }
     };
     let pattern = match &w.pattern {
-        Some(s) => match ctx.text(s, &p("pattern")) {
-            Some(t) if t.trim().is_empty() || t.contains('/') || t.contains('\\') => {
-                ctx.err_help(
-                    &s.referenced,
-                    format!("{}: `{}` is not a file-name pattern", p("pattern"), s.value),
-                    "a glob for file names in the folder, e.g. \"stock-*.csv\"",
-                );
-                None
-            }
-            t => t,
-        },
+        Some(s) => file_name_in_folder(
+            ctx,
+            s,
+            &p("pattern"),
+            "a file-name pattern",
+            "a glob for file names in the folder, e.g. \"stock-*.csv\"",
+        ),
         None => Some("*.csv".to_string()),
     };
     let delim = match &w.delimiter {
@@ -540,17 +559,13 @@ fn csv_export(
         }
     };
     let file_name = match &w.file_name {
-        Some(s) => match ctx.text(s, &p("file_name")) {
-            Some(t) if t.trim().is_empty() || t.contains('/') || t.contains('\\') => {
-                ctx.err_help(
-                    &s.referenced,
-                    format!("{}: `{}` is not a file name", p("file_name"), s.value),
-                    "e.g. \"stock-{timestamp}.csv\"",
-                );
-                None
-            }
-            t => t,
-        },
+        Some(s) => file_name_in_folder(
+            ctx,
+            s,
+            &p("file_name"),
+            "a file name",
+            "e.g. \"stock-{timestamp}.csv\"",
+        ),
         None => Some(format!("{id}-{{timestamp}}.csv")),
     };
     let mut columns = Vec::new();
@@ -849,4 +864,46 @@ fn woo_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
         overlap: overlap?,
         stock_writes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse_str;
+    use std::path::Path;
+
+    /// The errors of a rules file whose csv source `erp` has `pattern` and
+    /// an export with `file_name`.
+    fn errors(pattern: &str, file_name: &str) -> String {
+        let text = format!(
+            "version: 1\nsources:\n  erp:\n    kind: csv\n    path: ./drops\n    pattern: \"{pattern}\"\n    columns: {{ sku: Item, stock.quantity: Qty }}\n    export:\n      path: ./outbox\n      file_name: \"{file_name}\"\nfields:\n"
+        );
+        match parse_str(&text, Path::new("rules.yaml"), Path::new("/r"), &|_| None) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_pattern_or_export_file_name_with_a_folder_is_refused() {
+        let both = errors("in/stock-*.csv", "out\\\\stock.csv");
+        assert!(
+            both.contains("sources.erp.pattern: `in/stock-*.csv` is not a file-name pattern"),
+            "{both}"
+        );
+        assert!(
+            both.contains("a glob for file names in the folder, e.g. \"stock-*.csv\""),
+            "{both}"
+        );
+        assert!(
+            both.contains("sources.erp.export.file_name: `out\\stock.csv` is not a file name"),
+            "{both}"
+        );
+        assert!(both.contains("e.g. \"stock-{timestamp}.csv\""), "{both}");
+        let blank = errors(" ", "stock.csv");
+        assert!(
+            blank.contains("sources.erp.pattern: ` ` is not a file-name pattern"),
+            "{blank}"
+        );
+        assert!(!blank.contains("export.file_name"), "{blank}");
+    }
 }
