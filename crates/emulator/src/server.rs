@@ -537,37 +537,21 @@ fn dispatch(
     content_type: &str,
     form: &[(String, String)],
 ) -> Result<Reply, WcError> {
+    // The request body, parsed only by the routes that take one.
+    let object = || body_object(body, content_type, form);
     match (route, method) {
         (Route::Products, "GET") => list(ctx, None),
         (Route::Variations(pid), "GET") => list(ctx, Some(pid)),
         (Route::Product(id), "GET") => get_one(ctx, id, None),
         (Route::Variation(pid, id), "GET") => get_one(ctx, id, Some(pid)),
-        (Route::Products, _) => {
-            let b = body_object(body, content_type, form)?;
-            create(ctx, &b, None)
-        }
-        (Route::Variations(pid), _) => {
-            let b = body_object(body, content_type, form)?;
-            create(ctx, &b, Some(pid))
-        }
+        (Route::Products, _) => create(ctx, &object()?, None),
+        (Route::Variations(pid), _) => create(ctx, &object()?, Some(pid)),
         (Route::Product(id), "DELETE") => delete(ctx, id, None),
         (Route::Variation(pid, id), "DELETE") => delete(ctx, id, Some(pid)),
-        (Route::Product(id), _) => {
-            let b = body_object(body, content_type, form)?;
-            update(ctx, id, &b, None)
-        }
-        (Route::Variation(pid, id), _) => {
-            let b = body_object(body, content_type, form)?;
-            update(ctx, id, &b, Some(pid))
-        }
-        (Route::ProductsBatch, _) => {
-            let b = body_object(body, content_type, form)?;
-            batch(ctx, &b, None)
-        }
-        (Route::VariationsBatch(pid), _) => {
-            let b = body_object(body, content_type, form)?;
-            batch(ctx, &b, Some(pid))
-        }
+        (Route::Product(id), _) => update(ctx, id, &object()?, None),
+        (Route::Variation(pid, id), _) => update(ctx, id, &object()?, Some(pid)),
+        (Route::ProductsBatch, _) => batch(ctx, &object()?, None),
+        (Route::VariationsBatch(pid), _) => batch(ctx, &object()?, Some(pid)),
         (Route::SystemStatus, _) => system_status(ctx),
     }
 }

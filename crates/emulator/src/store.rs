@@ -590,23 +590,8 @@ impl Store {
         {
             return false;
         }
-        if let Some(t) = q.modified_after
-            && item.modified <= t
-        {
-            return false;
-        }
-        if let Some(t) = q.modified_before
-            && item.modified >= t
-        {
-            return false;
-        }
-        if let Some(t) = q.after
-            && item.created <= t
-        {
-            return false;
-        }
-        if let Some(t) = q.before
-            && item.created >= t
+        if !strictly_between(item.modified, q.modified_after, q.modified_before)
+            || !strictly_between(item.created, q.after, q.before)
         {
             return false;
         }
@@ -922,6 +907,12 @@ fn apply_changes(item: &mut Item, ch: &Changes, meta_ids: &[u64], now: i64) {
     item.sync_stock_status();
     // Every save moves `post_modified`, even when nothing else changed.
     item.modified = item.modified.max(now);
+}
+
+/// Whether `t` is strictly after `after` and strictly before `before` (an
+/// absent bound holds).
+fn strictly_between(t: i64, after: Option<i64>, before: Option<i64>) -> bool {
+    after.is_none_or(|a| t > a) && before.is_none_or(|b| t < b)
 }
 
 /// The ids in a `(time, id)` index whose time is strictly after `after`

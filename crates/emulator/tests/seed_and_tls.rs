@@ -73,26 +73,21 @@ async fn seed_keys_and_their_scopes() {
 async fn a_bad_seed_stops_the_binary_with_the_place() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("bad.json");
-    std::fs::write(
-        &path,
-        r#"{"products": [{"sku": "A"}, {"sku": "B", "stock_quantity": "lots"}]}"#,
-    )
-    .expect("write");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skusync-emulator"))
-        .arg("--seed")
-        .arg(&path)
-        .output()
-        .expect("run");
+    // The binary run on a seed file holding `text`.
+    let run_on = |text: &str| {
+        std::fs::write(&path, text).expect("write");
+        std::process::Command::new(env!("CARGO_BIN_EXE_skusync-emulator"))
+            .arg("--seed")
+            .arg(&path)
+            .output()
+            .expect("run")
+    };
+    let out = run_on(r#"{"products": [{"sku": "A"}, {"sku": "B", "stock_quantity": "lots"}]}"#);
     assert!(!out.status.success());
     assert!(out.stdout.is_empty(), "no ready line");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("products[1].stock_quantity"), "{stderr}");
-    std::fs::write(&path, "{\"products\": [").expect("write");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skusync-emulator"))
-        .arg("--seed")
-        .arg(&path)
-        .output()
-        .expect("run");
+    let out = run_on("{\"products\": [");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
 }
