@@ -1330,7 +1330,7 @@ mod tests {
 #[cfg(test)]
 mod timing {
     use super::*;
-    use crate::store::{ListQuery, OrderBy};
+    use crate::store::ListQuery;
 
     /// `cargo test --release -p skusync-emulator --lib -- --ignored --nocapture`
     #[test]
@@ -1340,24 +1340,7 @@ mod timing {
         let store = crate::seed::load(&seed, 0, 0)
             .map(|l| l.store)
             .unwrap_or_default();
-        let q = ListQuery {
-            page: 999,
-            per_page: 100,
-            offset: None,
-            desc: false,
-            orderby: OrderBy::Id,
-            modified_after: None,
-            modified_before: None,
-            after: None,
-            before: None,
-            include: vec![],
-            exclude: vec![],
-            status: None,
-            product_type: None,
-            skus: None,
-            parent: None,
-            stock_status: None,
-        };
+        let q = ListQuery::by_id(999, 100);
         for _ in 0..10 {
             let t = std::time::Instant::now();
             let (_, ids) = store.list(&q);

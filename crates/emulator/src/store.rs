@@ -102,6 +102,31 @@ pub(crate) struct ListQuery {
     pub stock_status: Option<String>,
 }
 
+#[cfg(test)]
+impl ListQuery {
+    /// Page `page` of `per_page` items in id order, with no filter.
+    pub(crate) fn by_id(page: u64, per_page: u64) -> ListQuery {
+        ListQuery {
+            page,
+            per_page,
+            offset: None,
+            desc: false,
+            orderby: OrderBy::Id,
+            modified_after: None,
+            modified_before: None,
+            after: None,
+            before: None,
+            include: vec![],
+            exclude: vec![],
+            status: None,
+            product_type: None,
+            skus: None,
+            parent: None,
+            stock_status: None,
+        }
+    }
+}
+
 /// One `meta_data` write: `update_meta_data(key, value, id)`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct MetaWrite {
@@ -939,24 +964,7 @@ mod tests {
     }
 
     fn query() -> ListQuery {
-        ListQuery {
-            page: 1,
-            per_page: 10,
-            offset: None,
-            desc: false,
-            orderby: OrderBy::Id,
-            modified_after: None,
-            modified_before: None,
-            after: None,
-            before: None,
-            include: vec![],
-            exclude: vec![],
-            status: None,
-            product_type: None,
-            skus: None,
-            parent: None,
-            stock_status: None,
-        }
+        ListQuery::by_id(1, 10)
     }
 
     #[test]
