@@ -429,22 +429,10 @@ impl Store {
             self.listable_modified.insert((a.modified, id));
         }
         if b.status != a.status {
-            if let Some(s) = self.by_status.get_mut(&b.status) {
-                s.remove(&id);
-            }
-            self.by_status
-                .entry(a.status.clone())
-                .or_default()
-                .insert(id);
+            move_id(&mut self.by_status, &b.status, &a.status, id);
         }
         if b.product_type != a.product_type {
-            if let Some(s) = self.by_type.get_mut(&b.product_type) {
-                s.remove(&id);
-            }
-            self.by_type
-                .entry(a.product_type.clone())
-                .or_default()
-                .insert(id);
+            move_id(&mut self.by_type, &b.product_type, &a.product_type, id);
         }
         if b.created != a.created {
             self.by_created.remove(&(b.created, id));
@@ -932,6 +920,15 @@ fn apply_changes(item: &mut Item, ch: &Changes, meta_ids: &[u64], now: i64) {
     item.sync_stock_status();
     // Every save moves `post_modified`, even when nothing else changed.
     item.modified = item.modified.max(now);
+}
+
+/// Moves `id` in a by-value index (`by_status`, `by_type`) from the ids
+/// of `from` to those of `to`.
+fn move_id(index: &mut HashMap<String, Sorted<u64>>, from: &str, to: &str, id: u64) {
+    if let Some(s) = index.get_mut(from) {
+        s.remove(&id);
+    }
+    index.entry(to.to_owned()).or_default().insert(id);
 }
 
 /// Whether `t` is strictly after `after` and strictly before `before` (an
