@@ -22,16 +22,16 @@ struct Client {
 }
 
 impl Client {
-    async fn get(&self, path: &str, params: &[(String, String)]) -> (u16, usize, Option<String>) {
+    /// `url + path` with `params` and their OAuth signature for `method`.
+    fn signed_url(&self, method: &str, path: &str, params: &[(String, String)]) -> String {
         let base = format!("{}{path}", self.url);
-        let signed = common::oauth_params("GET", &base, params, &self.ck, &self.cs);
-        let qs: Vec<String> = signed
-            .iter()
-            .map(|(k, v)| format!("{}={}", common::enc(k), common::enc(v)))
-            .collect();
+        common::signed_url(method, &base, params, &self.ck, &self.cs)
+    }
+
+    async fn get(&self, path: &str, params: &[(String, String)]) -> (u16, usize, Option<String>) {
         let r = self
             .http
-            .get(format!("{base}?{}", qs.join("&")))
+            .get(self.signed_url("GET", path, params))
             .send()
             .await
             .expect("request");
@@ -46,15 +46,9 @@ impl Client {
     }
 
     async fn post(&self, path: &str, body: serde_json::Value) -> u16 {
-        let base = format!("{}{path}", self.url);
-        let signed = common::oauth_params("POST", &base, &[], &self.ck, &self.cs);
-        let qs: Vec<String> = signed
-            .iter()
-            .map(|(k, v)| format!("{}={}", common::enc(k), common::enc(v)))
-            .collect();
         let r = self
             .http
-            .post(format!("{base}?{}", qs.join("&")))
+            .post(self.signed_url("POST", path, &[]))
             .json(&body)
             .send()
             .await

@@ -67,14 +67,9 @@ async fn wrong_types_on_single_writes_are_the_sample_error() {
     assert_eq!(r.body["stock_quantity"], 9);
     // Invalid JSON.
     let url = format!("{}{PRODUCTS}/20", emu.url);
-    let signed = oauth_params("PUT", &url, &[], &emu.ck, &emu.cs);
-    let qs: Vec<String> = signed
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect();
     let r = emu
         .client
-        .put(format!("{url}?{}", qs.join("&")))
+        .put(signed_url("PUT", &url, &[], &emu.ck, &emu.cs))
         .header("content-type", "application/json")
         .body("{not json")
         .send()

@@ -175,6 +175,19 @@ fn query_string(params: &[(String, String)]) -> String {
         .join("&")
 }
 
+/// `base_url?QUERY`: `params` and their OAuth signature for `method` with
+/// key `ck` and secret `cs`.
+pub fn signed_url(
+    method: &str,
+    base_url: &str,
+    params: &[(String, String)],
+    ck: &str,
+    cs: &str,
+) -> String {
+    let signed = oauth_params(method, base_url, params, ck, cs);
+    format!("{base_url}?{}", query_string(&signed))
+}
+
 /// The `Authorization: OAuth …` header for a GET without query parameters.
 pub fn oauth_header(method: &str, url: &str, ck: &str, cs: &str) -> String {
     let signed = oauth_params(method, url, &[], ck, cs);
@@ -229,8 +242,7 @@ impl Emu {
         body: Option<&Value>,
     ) -> Result<Resp, reqwest::Error> {
         let base = format!("{}{path}", self.url);
-        let signed = oauth_params(method, &base, params, &self.ck, &self.cs);
-        let url = format!("{base}?{}", query_string(&signed));
+        let url = signed_url(method, &base, params, &self.ck, &self.cs);
         self.raw(method, &url, body, &[]).await
     }
 
