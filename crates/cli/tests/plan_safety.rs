@@ -16,12 +16,12 @@ fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
 }
 
 /// A store seeded with `fixtures/e2e/store.json` and a project whose ERP
-/// owns price and stock, with `fixtures/e2e/erp/stock-1.csv` dropped.
-fn erp_drop_and_store() -> (Store, Project) {
+/// owns price and stock, with `csv` dropped as `stock-1.csv`.
+fn erp_drop_and_store(csv: &str) -> (Store, Project) {
     let store = Store::start(store_seed());
     let project = Project::new();
     project.rules(&erp_owns_price_and_stock());
-    project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
+    project.drop_file("stock-1.csv", csv);
     (store, project)
 }
 
@@ -152,7 +152,7 @@ fn a_rules_error_names_file_line_column_and_nothing_is_read() {
 
 #[test]
 fn an_unset_variable_is_named_and_nothing_is_read() {
-    let (store, project) = erp_drop_and_store();
+    let (store, project) = erp_drop_and_store(&fixture("erp/stock-1.csv"));
 
     let out = skusync(project.path())
         .args(["plan"])
@@ -189,13 +189,8 @@ fn a_literal_secret_in_the_rules_is_refused_without_repeating_it() {
 
 #[test]
 fn an_invalid_csv_row_is_refused_with_file_line_column() {
-    let store = Store::start(store_seed());
-    let project = Project::new();
-    project.rules(&erp_owns_price_and_stock());
-    project.drop_file(
-        "stock-1.csv",
-        "sku,price,stock\nKREM-50,72.00,12\nLIP-VAN,abc,58\nHOOD-S,59.90,0\n",
-    );
+    let (store, project) =
+        erp_drop_and_store("sku,price,stock\nKREM-50,72.00,12\nLIP-VAN,abc,58\nHOOD-S,59.90,0\n");
     let store_before = store.state();
 
     let out = project.run(&store, &["plan", "--format", "json", "--detailed-exitcode"]);
@@ -272,7 +267,7 @@ fn a_truncated_drop_is_held_back() {
 
 #[test]
 fn a_wrong_secret_is_explained_and_never_printed() {
-    let (store, project) = erp_drop_and_store();
+    let (store, project) = erp_drop_and_store(&fixture("erp/stock-1.csv"));
     let wrong = format!("cs_{}", "7".repeat(40));
 
     let out = skusync(project.path())
@@ -299,7 +294,7 @@ fn a_wrong_secret_is_explained_and_never_printed() {
 
 #[test]
 fn an_unknown_key_is_explained_and_never_printed() {
-    let (store, project) = erp_drop_and_store();
+    let (store, project) = erp_drop_and_store(&fixture("erp/stock-1.csv"));
     let wrong_key = format!("ck_{}", "5".repeat(40));
 
     let out = skusync(project.path())
@@ -318,15 +313,10 @@ fn an_unknown_key_is_explained_and_never_printed() {
 
 #[test]
 fn missing_skus_and_empty_cells_never_become_zero() {
-    let store = Store::start(store_seed());
-    let project = Project::new();
-    project.rules(&erp_owns_price_and_stock());
     // KREM-50: empty price (store 69.00); HOOD-M: empty stock (store 6);
     // SUN-50, LIP-VAN, SOAP-1, HOOD-S: not listed at all.
-    project.drop_file(
-        "stock-1.csv",
-        "sku,price,stock\nKREM-50,,11\nHOOD-M,59.90,\nNOSTOCK,10.00,3\n",
-    );
+    let (store, project) =
+        erp_drop_and_store("sku,price,stock\nKREM-50,,11\nHOOD-M,59.90,\nNOSTOCK,10.00,3\n");
 
     let out = project.run(&store, &["plan", "--format", "json", "--detailed-exitcode"]);
     out.expect_code(2);
@@ -411,7 +401,7 @@ fn duplicate_skus_in_a_drop_with_skip_are_identity_problems_never_unmatched() {
 #[test]
 fn trace_logs_never_show_a_secret_over_oauth_or_basic_auth() {
     // Plain HTTP: OAuth 1.0a signatures (the key travels in every request).
-    let (store, project) = erp_drop_and_store();
+    let (store, project) = erp_drop_and_store(&fixture("erp/stock-1.csv"));
     let out = project.run(&store, &["-vvv", "plan", "--format", "json"]);
     out.expect_code(0);
     assert!(!out.stderr.is_empty(), "-vvv logs something");
@@ -449,7 +439,7 @@ fn trace_logs_never_show_a_secret_over_oauth_or_basic_auth() {
 
 #[test]
 fn quiet_prints_the_report_and_nothing_else() {
-    let (store, project) = erp_drop_and_store();
+    let (store, project) = erp_drop_and_store(&fixture("erp/stock-1.csv"));
     let out = project.run(&store, &["--quiet", "plan", "--format", "json"]);
     out.expect_code(0);
     assert_eq!(out.json()["summary"]["changes"], 5);
@@ -502,7 +492,7 @@ fn a_simple_product_and_a_variation_sharing_a_sku_are_ambiguous_and_never_writte
 
 #[test]
 fn plan_while_another_process_holds_the_state_says_so() {
-    let (store, project) = erp_drop_and_store();
+    let (store, project) = erp_drop_and_store(&fixture("erp/stock-1.csv"));
     let held = skusync_state::StateStore::open(project.join("state")).expect("state opens");
 
     let out = project.run(&store, &["plan", "--format", "json"]);
@@ -525,7 +515,7 @@ fn plan_while_another_process_holds_the_state_says_so() {
 #[test]
 #[ignore = "bug: plan rewrites the sled files of an existing state_dir (sled writes its log and a snapshot on open); a dry run should leave the state byte-identical"]
 fn plan_leaves_an_existing_state_byte_identical() {
-    let (store, project) = erp_drop_and_store();
+    let (store, project) = erp_drop_and_store(&fixture("erp/stock-1.csv"));
     let first = project.run(&store, &["plan", "--format", "json"]);
     first.expect_code(0);
     common::simulate_apply(
@@ -564,7 +554,7 @@ fn plan_leaves_an_existing_state_byte_identical() {
 
 #[test]
 fn a_flaky_store_is_retried_and_a_broken_one_is_an_error() {
-    let (store, project) = erp_drop_and_store();
+    let (store, project) = erp_drop_and_store(&fixture("erp/stock-1.csv"));
     let clean = project.run(&store, &["plan", "--format", "json"]);
     clean.expect_code(0);
     let clean_requests = store.request_total();
