@@ -4,21 +4,16 @@
 
 mod common;
 
-use common::{Project, Store, erp_owns_price_and_stock, fixture, mask_times, skusync, store_seed};
+use common::{
+    Project, Store, erp_owns_price_and_stock, erp_project, fixture, mask_times, skusync, store_seed,
+};
 use serde_json::Value;
-
-fn project_with(drop: &str) -> Project {
-    let project = Project::new();
-    project.rules(&erp_owns_price_and_stock());
-    project.drop_file("stock-1.csv", &fixture(drop));
-    project
-}
 
 #[test]
 fn detailed_exitcode_is_2_with_changes_0_in_sync_and_1_on_error() {
     let store = Store::start(store_seed());
 
-    let changes = project_with("erp/stock-1.csv");
+    let changes = erp_project(&fixture("erp/stock-1.csv"));
     let out = changes.run(&store, &["plan", "--detailed-exitcode", "--color", "never"]);
     out.expect_code(2);
     assert!(out.stdout.contains("KREM-50"), "{}", out.stdout);
@@ -26,7 +21,7 @@ fn detailed_exitcode_is_2_with_changes_0_in_sync_and_1_on_error() {
     changes.run(&store, &["plan"]).expect_code(0);
 
     // A drop equal to the store: nothing to do.
-    let in_sync = project_with("erp/in-sync.csv");
+    let in_sync = erp_project(&fixture("erp/in-sync.csv"));
     let out = in_sync.run(&store, &["plan", "--detailed-exitcode", "--format", "json"]);
     out.expect_code(0);
     let plan = out.json();
@@ -53,7 +48,7 @@ fn detailed_exitcode_is_2_with_changes_0_in_sync_and_1_on_error() {
 #[test]
 fn every_format_renders_to_stdout_and_to_out_file() {
     let store = Store::start(store_seed());
-    let project = project_with("erp/stock-1.csv");
+    let project = erp_project(&fixture("erp/stock-1.csv"));
 
     for format in ["text", "json", "markdown", "html", "csv"] {
         let to_stdout = project.run(&store, &["plan", "--format", format, "--color", "never"]);
@@ -134,7 +129,7 @@ fn every_format_renders_to_stdout_and_to_out_file() {
 #[test]
 fn out_into_a_missing_folder_is_an_error_naming_it() {
     let store = Store::start(store_seed());
-    let project = project_with("erp/stock-1.csv");
+    let project = erp_project(&fixture("erp/stock-1.csv"));
     let out = project.run(
         &store,
         &["plan", "--format", "json", "--out", "no-such-dir/plan.json"],
@@ -265,7 +260,7 @@ fn relative_paths_resolve_against_the_rules_folder_and_variables_fill_paths() {
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let store = Store::start(store_seed());
-    let project = project_with("erp/stock-1.csv");
+    let project = erp_project(&fixture("erp/stock-1.csv"));
     let run = |args: &[&str]| {
         let out = skusync(project.path())
             .args(["plan"])

@@ -6,7 +6,8 @@
 mod common;
 
 use common::{
-    Project, Store, change_lines, check_contract, erp_owns_price_and_stock, fixture, store_seed,
+    Project, Store, change_lines, check_contract, erp_owns_price_and_stock, erp_project, fixture,
+    store_seed,
 };
 use serde_json::{Value, json};
 
@@ -22,9 +23,7 @@ fn plan_json(project: &Project, store: &Store) -> Value {
 #[test]
 fn plan_json_against_the_emulator_and_a_csv_drop_follows_the_contract() {
     let store = Store::start(store_seed());
-    let project = Project::new();
-    project.rules(&erp_owns_price_and_stock());
-    project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
+    let project = erp_project(&fixture("erp/stock-1.csv"));
 
     let before = chrono::Utc::now() - chrono::Duration::seconds(1);
     let plan = plan_json(&project, &store);
@@ -159,9 +158,7 @@ fn a_target_transform_writes_the_rounding_steps_scale() {
 #[test]
 fn two_runs_give_the_same_json_apart_from_generated_at() {
     let store = Store::start(store_seed());
-    let project = Project::new();
-    project.rules(&erp_owns_price_and_stock());
-    project.drop_file("stock-1.csv", &fixture("erp/stock-1.csv"));
+    let project = erp_project(&fixture("erp/stock-1.csv"));
 
     let run = || {
         let out = project.run(&store, &["plan", "--format", "json"]);

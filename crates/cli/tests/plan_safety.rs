@@ -6,7 +6,8 @@
 mod common;
 
 use common::{
-    ERP_AND_SHOP, Project, Store, erp_owns_price_and_stock, fixture, skusync, store_seed,
+    ERP_AND_SHOP, Project, Store, erp_owns_price_and_stock, erp_project, fixture, skusync,
+    store_seed,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -19,10 +20,7 @@ fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
 /// owns price and stock, with `csv` dropped as `stock-1.csv`.
 fn erp_drop_and_store(csv: &str) -> (Store, Project) {
     let store = Store::start(store_seed());
-    let project = Project::new();
-    project.rules(&erp_owns_price_and_stock());
-    project.drop_file("stock-1.csv", csv);
-    (store, project)
+    (store, erp_project(csv))
 }
 
 /// Every request the store saw was a read.

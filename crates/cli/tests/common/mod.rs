@@ -73,6 +73,15 @@ guards:
     format!("version: 1\nstate_dir: ./state\n{ERP_AND_SHOP}{rest}")
 }
 
+/// A project whose ERP owns price and stock ([`erp_owns_price_and_stock`]),
+/// with `csv` dropped (complete) as `drops/stock-1.csv`.
+pub fn erp_project(csv: &str) -> Project {
+    let project = Project::new();
+    project.rules(&erp_owns_price_and_stock());
+    project.drop_file("stock-1.csv", csv);
+    project
+}
+
 /// A running emulator with its own runtime.
 pub struct Store {
     runtime: tokio::runtime::Runtime,
