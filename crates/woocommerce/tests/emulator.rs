@@ -704,17 +704,16 @@ async fn diagnoses_from_the_emulator() {
     assert_eq!(d.kind, DiagnosisKind::Tls, "{d}");
     assert!(d.fix.contains("ca_cert"));
 
-    // 403 from a firewall (an HTML page).
-    faults(&http, "status=403,html").await;
-    let d = diagnose(config(http.url(), rw.0, rw.1).0, WriteProbe::Skip).await;
-    assert_eq!(d.kind, DiagnosisKind::Firewall, "{d}");
-    // 429 and 5xx from the host.
-    faults(&http, "429,retry_after=1").await;
-    let d = diagnose(config(http.url(), rw.0, rw.1).0, WriteProbe::Skip).await;
-    assert_eq!(d.kind, DiagnosisKind::RateLimited, "{d}");
-    faults(&http, "503,html").await;
-    let d = diagnose(config(http.url(), rw.0, rw.1).0, WriteProbe::Skip).await;
-    assert_eq!(d.kind, DiagnosisKind::HostError, "{d}");
+    // 403 from a firewall (an HTML page); 429 and 5xx from the host.
+    for (spec, kind) in [
+        ("status=403,html", DiagnosisKind::Firewall),
+        ("429,retry_after=1", DiagnosisKind::RateLimited),
+        ("503,html", DiagnosisKind::HostError),
+    ] {
+        faults(&http, spec).await;
+        let d = diagnose(config(http.url(), rw.0, rw.1).0, WriteProbe::Skip).await;
+        assert_eq!(d.kind, kind, "{spec}: {d}");
+    }
     faults(&http, "").await;
 
     // A wrong sub-folder: the site answers /blog/wp-json/ with its HTML 404 page.
