@@ -541,7 +541,7 @@ fn parse_buffered<R: BufRead>(
             }
         };
         // A row with a SKU gets its record now, built in place in `records`
-        // (a `Record` is ~270 bytes: building it aside and moving it in
+        // (a `Record` is 264 bytes: building it aside and moving it in
         // measured ~10% of a parse). One allocation: the SKU (the origin
         // shares `file`).
         let mut out = match sku {

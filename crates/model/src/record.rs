@@ -499,5 +499,6 @@ mod tests {
         assert_eq!(std::mem::size_of::<Option<Value>>(), 24);
         assert_eq!(std::mem::size_of::<Fields>(), 8 * 24);
         assert_eq!(std::mem::size_of::<Option<Origin>>(), 24);
+        assert_eq!(std::mem::size_of::<Record>(), 264);
     }
 }
