@@ -496,9 +496,11 @@ mod tests {
     #[test]
     fn a_record_stays_small() {
         // 8 slots of 24 bytes inline; the origin as small as the string was.
-        assert_eq!(std::mem::size_of::<Option<Value>>(), 24);
-        assert_eq!(std::mem::size_of::<Fields>(), 8 * 24);
-        assert_eq!(std::mem::size_of::<Option<Origin>>(), 24);
-        assert_eq!(std::mem::size_of::<Record>(), 264);
+        // Upper bounds: a compiler may lay them out tighter, never looser
+        // without this test saying so.
+        assert!(std::mem::size_of::<Option<Value>>() <= 24);
+        assert!(std::mem::size_of::<Fields>() <= 8 * 24);
+        assert!(std::mem::size_of::<Option<Origin>>() <= 24);
+        assert!(std::mem::size_of::<Record>() <= 264);
     }
 }
