@@ -32,7 +32,7 @@ use secrecy::{ExposeSecret, SecretString};
 use skusync_adapter::AdapterError;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 /// How one request is authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -518,16 +518,15 @@ impl Client {
                         Failure::Refused(_) | Failure::Connect(_) => true,
                         Failure::Timeout | Failure::Dropped(_) => req.safety == Safety::Idempotent,
                     };
-                    warn!(
-                        store = %self.name,
-                        route = %req.route,
-                        method = req.method.as_str(),
-                        attempt,
-                        failure = ?failure,
-                        retrying = may_retry && !last,
-                        "request failed"
-                    );
-                    if may_retry && !last {
+                    let retrying = may_retry && !last;
+                    // A retry is worth a warning; a final failure is returned
+                    // to the caller, who reports it (logged for -v only).
+                    if retrying {
+                        warn!(store = %self.name, route = %req.route, method = req.method.as_str(), attempt, failure = ?failure, retrying, "request failed");
+                    } else {
+                        info!(store = %self.name, route = %req.route, method = req.method.as_str(), attempt, failure = ?failure, retrying, "request failed");
+                    }
+                    if retrying {
                         self.limiter.sleep(self.backoff(attempt)).await;
                         continue;
                     }
