@@ -6,7 +6,7 @@
 //! | `GET /__emulator/state` | `{"products": [...]}` in the seed shape |
 //! | `GET /__emulator/requests` | `{"total", "by_route": [{"method", "route", "count"}]}` |
 //! | `GET, POST /__emulator/faults` | read / replace the fault rules |
-//! | `POST /__emulator/reset` | reset counters and faults; `{"store": true}` reloads the seed |
+//! | `POST /__emulator/reset` | reload the seed, clear counters and faults; `{"store": false}` keeps the store |
 //! | `POST /__emulator/products` | an outside edit (a sale): `{"sku": "X", "stock_delta": -2}` |
 //! | `GET, POST /__emulator/clock` | freeze, set or advance the store clock |
 
@@ -148,12 +148,13 @@ fn set_faults(app: &App, b: &Value) -> Response {
     faults_json(app)
 }
 
-/// Resets the request counter and the faults (each can be kept with
-/// `"requests": false` / `"faults": false`); `"store": true` also reloads
-/// the seed (the clock keeps running forward).
+/// Resets the emulator to a fresh start: reloads the seed into the store,
+/// clears the request counter and the faults. Each part can be kept with
+/// `"store": false` / `"requests": false` / `"faults": false` (the clock
+/// keeps running forward, used nonces stay used).
 fn reset(app: &App, b: &Value) -> Response {
     let flag = |k: &str, default: bool| b.get(k).and_then(Value::as_bool).unwrap_or(default);
-    if flag("store", false) {
+    if flag("store", true) {
         let now = app.now();
         match seed::load(&app.seed, now, app.offset) {
             Ok(loaded) => *write(&app.store) = loaded.store,

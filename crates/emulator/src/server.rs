@@ -47,7 +47,7 @@ impl Clock {
 /// Everything a request can touch.
 pub(crate) struct App {
     pub store: RwLock<Store>,
-    /// The seed document, for `POST /__emulator/reset {"store": true}`.
+    /// The seed document, reloaded by `POST /__emulator/reset`.
     pub seed: Value,
     pub auth: Authenticator,
     pub faults: Mutex<Faults>,

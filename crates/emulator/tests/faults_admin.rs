@@ -265,10 +265,12 @@ async fn the_request_counter_groups_by_method_and_route() {
             {"method": "GET", "route": "/wc/v3/products/{id}/variations/{id}", "count": 1}
         ]})
     );
-    // Reset clears the counter (and faults), keeps the store.
+    // {"store": false} clears the counter (and faults), keeps the store.
     emu.put(&format!("{PRODUCTS}/20"), json!({"stock_quantity": 1}))
         .await;
-    let r = emu.admin_post("/__emulator/reset", json!({})).await;
+    let r = emu
+        .admin_post("/__emulator/reset", json!({"store": false}))
+        .await;
     assert_eq!(r.status, 200);
     assert_eq!(
         emu.admin_get("/__emulator/requests").await,
@@ -281,6 +283,46 @@ async fn the_request_counter_groups_by_method_and_route() {
     // {"store": true} reloads the seed.
     emu.admin_post("/__emulator/reset", json!({"store": true}))
         .await;
+    assert_eq!(
+        emu.get(&format!("{PRODUCTS}/20"), &[]).await.body["stock_quantity"],
+        7
+    );
+}
+
+#[tokio::test]
+async fn a_reset_without_a_body_gives_a_fresh_emulator() {
+    let emu = start(Some(small_seed()), &[]);
+    emu.put(&format!("{PRODUCTS}/20"), json!({"stock_quantity": 1}))
+        .await;
+    emu.put(
+        &format!("{PRODUCTS}/260/variations/262"),
+        json!({"stock_quantity": 40}),
+    )
+    .await;
+    emu.admin_post("/__emulator/faults", json!({"spec": "status=503"}))
+        .await;
+    let r = emu.anon("POST", "/__emulator/reset", None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        emu.admin_get("/__emulator/requests").await,
+        json!({"total": 0, "by_route": []})
+    );
+    assert_eq!(
+        emu.admin_get("/__emulator/faults").await,
+        json!({"rules": []})
+    );
+    assert_eq!(
+        emu.get(&format!("{PRODUCTS}/20"), &[]).await.body["stock_quantity"],
+        7
+    );
+    let fresh = emu
+        .get(&format!("{PRODUCTS}/260/variations/262"), &[])
+        .await;
+    assert_eq!(fresh.body["stock_quantity"], 2);
+    // An empty JSON object means the same.
+    emu.put(&format!("{PRODUCTS}/20"), json!({"stock_quantity": 2}))
+        .await;
+    emu.admin_post("/__emulator/reset", json!({})).await;
     assert_eq!(
         emu.get(&format!("{PRODUCTS}/20"), &[]).await.body["stock_quantity"],
         7

@@ -95,9 +95,9 @@ pub async fn faults(emu: &Emulator, spec: &str) {
     admin_post(emu, "faults", json!({ "spec": spec })).await;
 }
 
-/// Resets the request counter (and faults).
+/// Resets the request counter (and faults); the store is kept.
 pub async fn reset_counter(emu: &Emulator) {
-    admin_post(emu, "reset", json!({})).await;
+    admin_post(emu, "reset", json!({"store": false})).await;
 }
 
 /// The request counter: (method, route) → count.
