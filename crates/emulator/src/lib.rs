@@ -158,6 +158,7 @@ pub struct Emulator {
     keys: Vec<ApiKey>,
     ca_cert_pem: Option<String>,
     ca_path: Option<PathBuf>,
+    seed_warnings: Vec<String>,
     handle: axum_server::Handle<SocketAddr>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -323,6 +324,7 @@ impl Emulator {
         let mut clock = Clock::default();
         let now = clock.now();
         let loaded = seed::load(&seed_doc, now, options.timezone_offset_secs)?;
+        let seed_warnings = loaded.warnings;
         let keys = if loaded.keys.is_empty() {
             vec![seed::random_key(Permissions::ReadWrite)]
         } else {
@@ -411,9 +413,17 @@ impl Emulator {
             keys,
             ca_cert_pem,
             ca_path: options.ca_out.clone(),
+            seed_warnings,
             handle,
             task: Some(task),
         })
+    }
+
+    /// What the seed said that the store does not keep (e.g. a
+    /// `stock_quantity` next to `"manage_stock": false`), one sentence each
+    /// naming the item; the binary prints them on stderr.
+    pub fn seed_warnings(&self) -> &[String] {
+        &self.seed_warnings
     }
 
     /// The base URL (`http://127.0.0.1:PORT`, no trailing slash).

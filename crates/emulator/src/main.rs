@@ -86,6 +86,9 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    for w in emulator.seed_warnings() {
+        eprintln!("skusync-emulator: warning: {w}");
+    }
     let mut out = std::io::stdout().lock();
     if writeln!(out, "{}", emulator.ready_line())
         .and_then(|()| out.flush())

@@ -12,6 +12,13 @@
 //!  "keys": [{"consumer_key": "ck_…", "consumer_secret": "cs_…", "permissions": "read_write"}]}
 //! ```
 //! Ids are assigned where absent; dates default to the load time.
+//!
+//! A seed is a snapshot of a store, so an item that gives a non-null
+//! `stock_quantity` without saying `manage_stock` manages its stock
+//! (`manage_stock: true`). An explicit `"manage_stock": false` (or a
+//! variation's `"parent"`) keeps WooCommerce's rule: the quantity is not
+//! kept (`stock_quantity: null`); for `false` the loader adds a warning
+//! naming the item ([`Loaded::warnings`]).
 
 use crate::auth::{ApiKey, Permissions};
 use crate::item::{Item, Kind, Meta, TYPED_KEYS, parse_date};
@@ -39,6 +46,8 @@ fn err(path: &str, message: impl Into<String>) -> SeedError {
 pub(crate) struct Loaded {
     pub store: Store,
     pub keys: Vec<ApiKey>,
+    /// Things the seed says that the store does not keep, one sentence each.
+    pub warnings: Vec<String>,
 }
 
 fn max_id(products: &[Value]) -> u64 {
@@ -93,8 +102,10 @@ fn date_field(
     Ok(None)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn item_from_json(
     store: &mut Store,
+    warnings: &mut Vec<String>,
     obj: &Map<String, Value>,
     kind: Kind,
     parent_id: u64,
@@ -143,17 +154,23 @@ fn item_from_json(
     if let Some(s) = string_field(obj, "sale_price", path)? {
         item.sale_price = s;
     }
-    match obj.get("manage_stock") {
-        None | Some(Value::Null) => {}
-        Some(Value::Bool(b)) => item.manage_stock = *b,
-        Some(Value::String(s)) if s == "parent" => item.manage_stock = false,
+    let explicit_manage = match obj.get("manage_stock") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => {
+            item.manage_stock = *b;
+            true
+        }
+        Some(Value::String(s)) if s == "parent" => {
+            item.manage_stock = false;
+            true
+        }
         Some(_) => {
             return Err(err(
                 &format!("{path}.manage_stock"),
                 "expected true, false or \"parent\"",
             ));
         }
-    }
+    };
     match obj.get("stock_quantity") {
         None | Some(Value::Null) => {}
         Some(v) => {
@@ -163,8 +180,20 @@ fn item_from_json(
                     "expected an integer or null",
                 )
             })?;
+            if !explicit_manage {
+                // A snapshot that gives a quantity manages its stock.
+                item.manage_stock = true;
+            }
             if item.manage_stock {
                 item.stock_quantity = Some(q);
+            } else if obj.get("manage_stock") == Some(&Value::Bool(false)) {
+                warnings.push(format!(
+                    "seed {path} (SKU {:?}): stock_quantity {q} is dropped: \
+                     \"manage_stock\" is false and WooCommerce keeps no quantity for \
+                     stock it does not manage; remove \"manage_stock\": false (or set it \
+                     to true) to keep the quantity",
+                    item.sku
+                ));
             }
         }
     }
@@ -233,6 +262,7 @@ fn parse_permissions(v: Option<&Value>, path: &str) -> Result<Permissions, SeedE
 /// Loads a seed document at time `now` with the site timezone `offset`.
 pub(crate) fn load(seed: &Value, now: i64, offset: i32) -> Result<Loaded, SeedError> {
     let mut store = Store::new();
+    let mut warnings = Vec::new();
     let empty = Vec::new();
     let products = match seed.get("products") {
         None | Some(Value::Null) => &empty,
@@ -247,7 +277,16 @@ pub(crate) fn load(seed: &Value, now: i64, offset: i32) -> Result<Loaded, SeedEr
         let obj = p
             .as_object()
             .ok_or_else(|| err(&path, "expected an object"))?;
-        let mut item = item_from_json(&mut store, obj, Kind::Product, 0, now, offset, &path)?;
+        let mut item = item_from_json(
+            &mut store,
+            &mut warnings,
+            obj,
+            Kind::Product,
+            0,
+            now,
+            offset,
+            &path,
+        )?;
         let mut children = Vec::new();
         match obj.get("variations") {
             None | Some(Value::Null) => {}
@@ -259,6 +298,7 @@ pub(crate) fn load(seed: &Value, now: i64, offset: i32) -> Result<Loaded, SeedEr
                     };
                     let child = item_from_json(
                         &mut store,
+                        &mut warnings,
                         vobj,
                         Kind::Variation,
                         item.id,
@@ -312,7 +352,11 @@ pub(crate) fn load(seed: &Value, now: i64, offset: i32) -> Result<Loaded, SeedEr
         }
         Some(_) => return Err(err("keys", "expected an array")),
     }
-    Ok(Loaded { store, keys })
+    Ok(Loaded {
+        store,
+        keys,
+        warnings,
+    })
 }
 
 /// A random key pair in WooCommerce's format (`ck_` / `cs_` + 40 hex digits).

@@ -181,3 +181,114 @@ async fn tls_serves_https_and_writes_the_certificate() {
         .expect("https request");
     assert_eq!(r.status().as_u16(), 401);
 }
+
+/// A seed of unmanaged-stock edge cases: a quantity without `manage_stock`,
+/// with an explicit `false`, and variations likewise (plus `"parent"`).
+fn stock_seed() -> Value {
+    json!({"products": [
+        {"id": 1, "sku": "Q", "stock_quantity": 3},
+        {"id": 2, "sku": "OFF", "manage_stock": false, "stock_quantity": 4},
+        {"id": 3, "sku": "NONE"},
+        {"id": 10, "sku": "VAR", "type": "variable", "manage_stock": true, "stock_quantity": 9,
+         "variations": [
+            {"id": 11, "sku": "VAR-A", "stock_quantity": 5},
+            {"id": 12, "sku": "VAR-P", "manage_stock": "parent", "stock_quantity": 9}
+         ]},
+        {"id": 20, "sku": "TEE", "type": "variable",
+         "variations": [
+            {"id": 21, "sku": "TEE-A", "stock_quantity": 7},
+            {"id": 22, "sku": "TEE-OFF", "manage_stock": false, "stock_quantity": 6}
+         ]}
+    ]})
+}
+
+#[tokio::test]
+async fn a_seed_quantity_without_manage_stock_is_managed() {
+    let emu = start(Some(stock_seed()), &[]);
+    let get = |path: String| {
+        let emu = &emu;
+        async move { emu.get(&path, &[]).await.body }
+    };
+    let q = get(format!("{PRODUCTS}/1")).await;
+    assert_eq!(
+        (&q["manage_stock"], &q["stock_quantity"]),
+        (&json!(true), &json!(3))
+    );
+    assert_eq!(q["stock_status"], "instock");
+    let off = get(format!("{PRODUCTS}/2")).await;
+    assert_eq!(
+        (&off["manage_stock"], &off["stock_quantity"]),
+        (&json!(false), &json!(null))
+    );
+    let none = get(format!("{PRODUCTS}/3")).await;
+    assert_eq!(
+        (&none["manage_stock"], &none["stock_quantity"]),
+        (&json!(false), &json!(null))
+    );
+    let a = get(format!("{PRODUCTS}/10/variations/11")).await;
+    assert_eq!(
+        (&a["manage_stock"], &a["stock_quantity"]),
+        (&json!(true), &json!(5))
+    );
+    let p = get(format!("{PRODUCTS}/10/variations/12")).await;
+    assert_eq!(
+        (&p["manage_stock"], &p["stock_quantity"]),
+        (&json!("parent"), &json!(9))
+    );
+    let t = get(format!("{PRODUCTS}/20/variations/21")).await;
+    assert_eq!(
+        (&t["manage_stock"], &t["stock_quantity"]),
+        (&json!(true), &json!(7))
+    );
+    let v_off = get(format!("{PRODUCTS}/20/variations/22")).await;
+    assert_eq!(
+        (&v_off["manage_stock"], &v_off["stock_quantity"]),
+        (&json!(false), &json!(null))
+    );
+    // Writing a delta works on the seeded managed stock.
+    let r = emu
+        .put(&format!("{PRODUCTS}/1"), json!({"inventory_delta": -1}))
+        .await;
+    assert_eq!(r.body["stock_quantity"], 2, "{}", r.text);
+}
+
+#[test]
+fn a_seed_quantity_next_to_manage_stock_false_is_warned_about_on_stderr() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let seed = dir.path().join("seed.json");
+    std::fs::File::create(&seed)
+        .and_then(|mut f| f.write_all(stock_seed().to_string().as_bytes()))
+        .expect("seed file");
+    let err_path = dir.path().join("stderr.txt");
+    let err_file = std::fs::File::create(&err_path).expect("stderr file");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_skusync-emulator"))
+        .args(["--listen", "127.0.0.1:0", "--seed"])
+        .arg(&seed)
+        .stdout(std::process::Stdio::piped())
+        .stderr(err_file)
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("ready line");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.starts_with("{\"url\""), "{line}");
+    let stderr = std::fs::read_to_string(&err_path).expect("stderr");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "skusync-emulator: warning: seed products[1] (SKU \"OFF\"): stock_quantity 4 is \
+             dropped: \"manage_stock\" is false and WooCommerce keeps no quantity for stock it \
+             does not manage; remove \"manage_stock\": false (or set it to true) to keep the \
+             quantity",
+            "skusync-emulator: warning: seed products[4].variations[1] (SKU \"TEE-OFF\"): \
+             stock_quantity 6 is dropped: \"manage_stock\" is false and WooCommerce keeps no \
+             quantity for stock it does not manage; remove \"manage_stock\": false (or set it \
+             to true) to keep the quantity",
+        ]
+    );
+}
