@@ -250,7 +250,7 @@ fn relative_paths_resolve_against_the_rules_folder_and_variables_fill_paths() {
         common::change_lines(&plan),
         [serde_json::json!({"target": "shop", "sku": "TEE-M", "field": "price.regular", "from": "20",
                             "to": "21.00", "base": null, "reason": "truth", "source": "erp",
-                            "rule": "fields.price.regular"})
+                            "rule": "fields.price.regular", "delta": null})
         .to_string()]
     );
     assert_eq!(project.list("conf/state"), None);

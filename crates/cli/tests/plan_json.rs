@@ -43,15 +43,15 @@ fn plan_json_against_the_emulator_and_a_csv_drop_follows_the_contract() {
     // canonical one (`soap-1` in the store), and a first run has no base.
     let expected = [
         json!({"target": "shop", "sku": "HOOD-M", "field": "price.regular", "from": "59.90", "to": "61.00",
-               "base": null, "reason": "truth", "source": "erp", "rule": "fields.price.regular"}),
+               "base": null, "reason": "truth", "source": "erp", "rule": "fields.price.regular", "delta": null}),
         json!({"target": "shop", "sku": "HOOD-S", "field": "stock.quantity", "from": 2, "to": 0,
-               "base": null, "reason": "truth", "source": "erp", "rule": "fields.stock.quantity"}),
+               "base": null, "reason": "truth", "source": "erp", "rule": "fields.stock.quantity", "delta": null}),
         json!({"target": "shop", "sku": "KREM-50", "field": "price.regular", "from": "69.00", "to": "72.00",
-               "base": null, "reason": "truth", "source": "erp", "rule": "fields.price.regular"}),
+               "base": null, "reason": "truth", "source": "erp", "rule": "fields.price.regular", "delta": null}),
         json!({"target": "shop", "sku": "LIP-VAN", "field": "stock.quantity", "from": 60, "to": 58,
-               "base": null, "reason": "truth", "source": "erp", "rule": "fields.stock.quantity"}),
+               "base": null, "reason": "truth", "source": "erp", "rule": "fields.stock.quantity", "delta": null}),
         json!({"target": "shop", "sku": "SOAP-1", "field": "price.regular", "from": "4", "to": "4.5",
-               "base": null, "reason": "truth", "source": "erp", "rule": "fields.price.regular"}),
+               "base": null, "reason": "truth", "source": "erp", "rule": "fields.price.regular", "delta": null}),
     ];
     let expected: Vec<String> = expected.iter().map(Value::to_string).collect();
     assert_eq!(change_lines(&plan), expected);

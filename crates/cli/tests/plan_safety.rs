@@ -322,7 +322,7 @@ fn missing_skus_and_empty_cells_never_become_zero() {
     assert_eq!(
         common::change_lines(&plan),
         [json!({"target": "shop", "sku": "KREM-50", "field": "stock.quantity", "from": 12, "to": 11,
-                "base": null, "reason": "truth", "source": "erp", "rule": "fields.stock.quantity"})
+                "base": null, "reason": "truth", "source": "erp", "rule": "fields.stock.quantity", "delta": null})
         .to_string()],
         "only the value the drop gives; nothing for empty cells, unlisted SKUs or unmanaged stock"
     );

@@ -69,10 +69,10 @@ fn truth_converges_and_later_edits_are_drift() {
         common::change_lines(&drift),
         [
             json!({"target": "shop", "sku": "KREM-50", "field": "price.regular", "from": "80.00", "to": "72.00",
-                   "base": "72.00", "reason": "drift", "source": "erp", "rule": "fields.price.regular"})
+                   "base": "72.00", "reason": "drift", "source": "erp", "rule": "fields.price.regular", "delta": null})
             .to_string(),
             json!({"target": "shop", "sku": "LIP-VAN", "field": "stock.quantity", "from": 55, "to": 58,
-                   "base": 58, "reason": "drift", "source": "erp", "rule": "fields.stock.quantity"})
+                   "base": 58, "reason": "drift", "source": "erp", "rule": "fields.stock.quantity", "delta": null})
             .to_string(),
         ]
     );
@@ -216,7 +216,7 @@ fn two_stores_merge_stock_keep_every_sale_and_report_conflicts() {
             .to_string(),
             json!({"target": "outlet", "sku": "LIP-VAN", "field": "name", "from": "Lip Balm Vanilla",
                    "to": "Lip Balm Vanilla 10 g", "base": "Lip Balm Vanilla", "reason": "newest",
-                   "source": "shop", "rule": "fields.name"})
+                   "source": "shop", "rule": "fields.name", "delta": null})
             .to_string(),
             json!({"target": "shop", "sku": "KREM-50", "field": "stock.quantity", "from": 10, "to": 9,
                    "base": 12, "reason": "merge", "source": null, "rule": "fields.stock.quantity",

@@ -54,8 +54,8 @@ fn truth_first_run_propagates_with_transform_and_target_scale() {
     assert_eq!(
         change_lines(&p),
         vec![
-            r#"{"target":"outlet","sku":"KREM-50","field":"price.regular","from":"62.10","to":"64.80","base":null,"reason":"truth","source":"erp","rule":"fields.price.regular"}"#,
-            r#"{"target":"shop","sku":"KREM-50","field":"price.regular","from":"69.00","to":"72.00","base":null,"reason":"truth","source":"erp","rule":"fields.price.regular","remote":{"id":41}}"#,
+            r#"{"target":"outlet","sku":"KREM-50","field":"price.regular","from":"62.10","to":"64.80","base":null,"reason":"truth","source":"erp","rule":"fields.price.regular","delta":null}"#,
+            r#"{"target":"shop","sku":"KREM-50","field":"price.regular","from":"69.00","to":"72.00","base":null,"reason":"truth","source":"erp","rule":"fields.price.regular","delta":null,"remote":{"id":41}}"#,
         ]
     );
     assert_eq!(
@@ -104,8 +104,8 @@ fn truth_drift_overwrite_and_flag() {
     assert_eq!(
         change_lines(&p),
         vec![
-            r#"{"target":"outlet","sku":"KREM-50","field":"price.regular","from":"64.80","to":"67.50","base":"64.80","reason":"truth","source":"erp","rule":"fields.price.regular"}"#,
-            r#"{"target":"shop","sku":"KREM-50","field":"price.regular","from":"70.00","to":"75.00","base":"72.00","reason":"drift","source":"erp","rule":"fields.price.regular","remote":{"id":41}}"#,
+            r#"{"target":"outlet","sku":"KREM-50","field":"price.regular","from":"64.80","to":"67.50","base":"64.80","reason":"truth","source":"erp","rule":"fields.price.regular","delta":null}"#,
+            r#"{"target":"shop","sku":"KREM-50","field":"price.regular","from":"70.00","to":"75.00","base":"72.00","reason":"drift","source":"erp","rule":"fields.price.regular","delta":null,"remote":{"id":41}}"#,
         ]
     );
     assert_eq!(p.summary.drift, 1);
@@ -178,7 +178,7 @@ fn merge_first_run_seeds_then_relative_deltas_conserve_sales() {
     assert_eq!(
         change_lines(&p),
         vec![
-            r#"{"target":"shop","sku":"A","field":"stock.quantity","from":7,"to":10,"base":null,"reason":"merge","source":null,"rule":"fields.stock.quantity"}"#
+            r#"{"target":"shop","sku":"A","field":"stock.quantity","from":7,"to":10,"base":null,"reason":"merge","source":null,"rule":"fields.stock.quantity","delta":null}"#
         ]
     );
     assert_eq!(p.state[0].pool, Some(10));
@@ -234,7 +234,7 @@ fn merge_side_joining_later_gets_an_absolute_write_and_missing_side_is_left_alon
     assert_eq!(
         change_lines(&p),
         vec![
-            r#"{"target":"b2b","sku":"A","field":"stock.quantity","from":40,"to":4,"base":null,"reason":"merge","source":null,"rule":"fields.stock.quantity"}"#
+            r#"{"target":"b2b","sku":"A","field":"stock.quantity","from":40,"to":4,"base":null,"reason":"merge","source":null,"rule":"fields.stock.quantity","delta":null}"#
         ]
     );
 }
@@ -264,7 +264,7 @@ fn newest_propagates_the_changed_side_and_reports_conflicts() {
     assert_eq!(
         change_lines(&p),
         vec![
-            r#"{"target":"shop","sku":"A","field":"name","from":"Tee","to":"Tee shirt","base":"Tee","reason":"newest","source":"outlet","rule":"fields.name"}"#
+            r#"{"target":"shop","sku":"A","field":"name","from":"Tee","to":"Tee shirt","base":"Tee","reason":"newest","source":"outlet","rule":"fields.name","delta":null}"#
         ]
     );
     let base2 = settle_all(&p, &base);
@@ -283,7 +283,7 @@ fn newest_propagates_the_changed_side_and_reports_conflicts() {
     assert_eq!(
         change_lines(&p),
         vec![
-            r#"{"target":"shop","sku":"A","field":"name","from":"Shirt","to":"Tee!","base":"Tee shirt","reason":"newest","source":"outlet","rule":"fields.name"}"#
+            r#"{"target":"shop","sku":"A","field":"name","from":"Shirt","to":"Tee!","base":"Tee shirt","reason":"newest","source":"outlet","rule":"fields.name","delta":null}"#
         ]
     );
 }
@@ -381,7 +381,7 @@ fn newest_winner_is_recorded_only_when_every_write_was_confirmed() {
     assert_eq!(
         change_lines(&p),
         vec![
-            r#"{"target":"outlet","sku":"A","field":"name","from":"Tee","to":"Shirt","base":"Tee","reason":"newest","source":"shop","rule":"fields.name"}"#
+            r#"{"target":"outlet","sku":"A","field":"name","from":"Tee","to":"Shirt","base":"Tee","reason":"newest","source":"shop","rule":"fields.name","delta":null}"#
         ]
     );
 }
@@ -416,7 +416,7 @@ fn truth_propagates_an_unset_value_and_reports_transform_failures() {
     assert_eq!(
         change_lines(&p),
         vec![
-            r#"{"target":"shop","sku":"A","field":"price.sale","from":"8.00","to":null,"base":null,"reason":"truth","source":"erp","rule":"fields.price.sale"}"#
+            r#"{"target":"shop","sku":"A","field":"price.sale","from":"8.00","to":null,"base":null,"reason":"truth","source":"erp","rule":"fields.price.sale","delta":null}"#
         ]
     );
     assert_eq!(p.conflicts.len(), 1);

@@ -47,8 +47,9 @@ pub struct Change {
     pub source: Option<SourceId>,
     /// The rules entry that decided it (`fields.price.regular`).
     pub rule: String,
-    /// For `merge: delta`: the relative write (`to - from`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// For `merge: delta`: the relative write (`to - from`); `null` when
+    /// the write is absolute (any other policy, a first-run merge, a side
+    /// joining the pool). Always serialised; a missing key reads as `null`.
     pub delta: Option<i64>,
     /// *Extension*: where the item lives in the target, for apply.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -342,9 +343,14 @@ mod tests {
         let json = serde_json::to_string(&c).unwrap();
         assert_eq!(
             json,
-            r#"{"target":"shop","sku":"KREM-50","field":"price.regular","from":"69.00","to":"72.00","base":null,"reason":"truth","source":"erp","rule":"fields.price.regular"}"#
+            r#"{"target":"shop","sku":"KREM-50","field":"price.regular","from":"69.00","to":"72.00","base":null,"reason":"truth","source":"erp","rule":"fields.price.regular","delta":null}"#
         );
         let back: Change = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
+        // A plan written before `delta` was always serialised still reads.
+        let without = json.replace(r#","delta":null"#, "");
+        assert!(!without.contains("delta"), "{without}");
+        let back: Change = serde_json::from_str(&without).unwrap();
         assert_eq!(back, c);
     }
 

@@ -651,9 +651,11 @@ pub fn check_contract(plan: &Value) {
         for key in ["from", "to", "base"] {
             assert!(typed(&c[key]), "`{key}` of {c} has the wrong type");
         }
+        // Every change carries `delta`: `null` unless the write is relative.
+        assert!(c.get("delta").is_some(), "`delta` is always present: {c}");
         if reason == "merge" {
             // A relative write carries its delta; an absolute one (first
-            // run, seeded from `seed_from`, or a side joining) has none.
+            // run, seeded from `seed_from`, or a side joining) has `null`.
             if !c["base"].is_null() {
                 assert!(
                     c["delta"].is_i64(),
@@ -661,11 +663,11 @@ pub fn check_contract(plan: &Value) {
                 );
             }
             let (from, to) = (c["from"].as_i64(), c["to"].as_i64());
-            if let (Some(from), Some(to), true) = (from, to, c.get("delta").is_some()) {
+            if let (Some(from), Some(to), true) = (from, to, c["delta"].is_i64()) {
                 assert_eq!(c["delta"], json!(to - from));
             }
         } else {
-            assert!(c.get("delta").is_none(), "only merges carry a delta: {c}");
+            assert!(c["delta"].is_null(), "only merges carry a delta: {c}");
             assert!(
                 c["source"].is_string(),
                 "truth/newest/drift name a source: {c}"
@@ -741,7 +743,7 @@ pub fn simulate_apply(
             .as_u64()
             .expect("a change carries its remote id");
         let field = c["field"].as_str().expect("field");
-        let body = match c.get("delta") {
+        let body = match c.get("delta").filter(|d| !d.is_null()) {
             Some(delta) if c["reason"] == "merge" && !c["from"].is_null() => {
                 json!({"id": id, "stock_delta": delta})
             }
