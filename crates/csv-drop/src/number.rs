@@ -87,18 +87,25 @@ impl NumberFormat {
     }
 
     /// A "not a number" error, with a hint when the cell uses the other
-    /// decimal separator.
+    /// decimal separator: to declare it as the thousands separator when the
+    /// cell reads as thousands-grouped with it (`1.234,56`, `1.234.567`
+    /// under a decimal comma), else that the decimal separator is another.
     fn not_a_number(&self, s: &str) -> NumberError {
+        let decimal = self.decimal.char();
         let other = match self.decimal {
             DecimalSeparator::Dot => ',',
             DecimalSeparator::Comma => '.',
         };
         let other_is_thousands = self.thousands.is_some_and(|t| t.matches(other));
         let hint = (s.contains(other) && !other_is_thousands).then(|| {
-            format!(
-                "the decimal separator is \"{}\" (decimal_separator)",
-                self.decimal.char()
-            )
+            if grouped_by(s, other, decimal) {
+                format!(
+                    "\"{other}\" looks like a thousands separator: declare it with \
+                     thousands_separator: \"{other}\" (the decimal separator is \"{decimal}\")"
+                )
+            } else {
+                format!("the decimal separator is \"{decimal}\" (decimal_separator)")
+            }
         });
         NumberError::NotANumber(hint)
     }
@@ -129,6 +136,32 @@ impl NumberFormat {
                 .map_err(|_| NumberError::NotANumber(Some("the number is too large".into()))),
         }
     }
+}
+
+/// True when `s` reads as a number whose integer part is grouped in
+/// thousands by `thousands` (1-3 digits, then one or more `thousands` + 3
+/// digits), with an optional sign and an optional `decimal` fraction.
+fn grouped_by(s: &str, thousands: char, decimal: char) -> bool {
+    let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (int, fraction) = match unsigned.split_once(decimal) {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    if fraction.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    let mut groups = int.split(thousands);
+    let first_ok = groups
+        .next()
+        .is_some_and(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
+    let mut rest = 0usize;
+    for g in groups {
+        if g.len() != 3 || !g.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        rest += 1;
+    }
+    first_ok && rest > 0
 }
 
 #[cfg(test)]
@@ -175,6 +208,44 @@ mod tests {
             )))
         );
         assert_eq!(f.money("+3", &mut b).unwrap().to_string(), "3");
+        let grouped = Err(NumberError::NotANumber(Some(
+            "\",\" looks like a thousands separator: declare it with thousands_separator: \",\" \
+             (the decimal separator is \".\")"
+                .into(),
+        )));
+        assert_eq!(f.money("1,234.56", &mut b), grouped);
+        assert_eq!(f.quantity("-1,234,567", &mut b).err(), grouped.err());
+    }
+
+    #[test]
+    fn a_thousands_grouped_cell_without_thousands_separator_says_to_declare_it() {
+        let f = fmt(DecimalSeparator::Comma, None);
+        let mut b = String::new();
+        let grouped = Err(NumberError::NotANumber(Some(
+            "\".\" looks like a thousands separator: declare it with thousands_separator: \".\" \
+             (the decimal separator is \",\")"
+                .into(),
+        )));
+        for cell in [
+            "1.234,56",
+            "1.234.567",
+            "-12.345,5",
+            "1.234",
+            "999.000.000,00",
+        ] {
+            assert_eq!(f.money(cell, &mut b), grouped, "{cell}");
+        }
+        let decimal = Err(NumberError::NotANumber(Some(
+            "the decimal separator is \",\" (decimal_separator)".into(),
+        )));
+        for cell in [
+            "12.34", "1.2345", "1234.567", "1.234,", "1.23.456", ".234", "1.234,5x",
+        ] {
+            assert_eq!(f.money(cell, &mut b), decimal, "{cell}");
+        }
+        // A different thousands separator declared: the hint names the one the cell uses.
+        let f = fmt(DecimalSeparator::Comma, Some(ThousandsSeparator::Space));
+        assert_eq!(f.money("1.234,56", &mut b), grouped);
     }
 
     #[test]

@@ -181,6 +181,21 @@ fn decimal_comma_file_read_with_dot_explains_the_separator() {
 }
 
 #[test]
+fn thousands_grouped_cells_without_thousands_separator_say_to_declare_it() {
+    // Separators are as declared: `1.234,50` under a decimal comma alone is
+    // rejected, with the line to add to the rules.
+    let mut config = standard(fixture("decimal-comma.csv"));
+    config.decimal_separator = DecimalSeparator::Comma;
+    assert_eq!(
+        parse_invalid(config, "decimal-comma.csv"),
+        vec![
+            "decimal-comma.csv:2:3: \"1.234,50\" is not a number in column \"Net price\" (price.regular); \".\" looks like a thousands separator: declare it with thousands_separator: \".\" (the decimal separator is \",\")",
+            "decimal-comma.csv:2:4: \"1.200\" is not a number in column \"On hand\" (stock.quantity); \".\" looks like a thousands separator: declare it with thousands_separator: \".\" (the decimal separator is \",\")",
+        ]
+    );
+}
+
+#[test]
 fn quoted_cells_with_delimiters_quotes_and_newlines() {
     let parsed = parse_valid(standard(fixture("quoted.csv")), "quoted.csv");
     let mut expected = standard_records();
