@@ -101,10 +101,17 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         mut intents,
         drift,
     } = out;
-    changes.sort_by(|a, b| (&a.target, &a.sku, a.field).cmp(&(&b.target, &b.sku, b.field)));
-    conflicts.sort_by(|a, b| (&a.sku, a.field).cmp(&(&b.sku, b.field)));
-    flagged.sort_by(|a, b| (&a.target, &a.sku, a.field).cmp(&(&b.target, &b.sku, b.field)));
-    intents.sort_by(|a, b| (&a.sku, a.field).cmp(&(&b.sku, b.field)));
+    // Fields are ordered by their names as the plan spells them
+    // (`name` < `price.regular` < … < `stock.status`), not by `FieldName`'s
+    // declaration order: a reader checking the order sees only the strings.
+    changes.sort_by(|a, b| {
+        (&a.target, &a.sku, a.field.as_str()).cmp(&(&b.target, &b.sku, b.field.as_str()))
+    });
+    conflicts.sort_by(|a, b| (&a.sku, a.field.as_str()).cmp(&(&b.sku, b.field.as_str())));
+    flagged.sort_by(|a, b| {
+        (&a.target, &a.sku, a.field.as_str()).cmp(&(&b.target, &b.sku, b.field.as_str()))
+    });
+    intents.sort_by(|a, b| (&a.sku, a.field.as_str()).cmp(&(&b.sku, b.field.as_str())));
 
     let guards = guards::evaluate(inputs.guards, catalog.matched, &changes);
     Plan {

@@ -540,3 +540,74 @@ fn unmanaged_stock_is_missing_not_unset() {
         1
     );
 }
+
+#[test]
+fn changes_conflicts_and_flagged_drift_are_ordered_by_field_name() {
+    use skusync_model::{FieldName, Record};
+    // Declared in `FieldName` order (price, stock, name): the plan must list
+    // them by name (`name` < `price.regular` < `stock.quantity`).
+    let mut rules = vec![
+        truth(
+            PRICE,
+            "erp",
+            &[("shop", Transform::default())],
+            OnDrift::Flag,
+        ),
+        truth(
+            STOCK,
+            "erp",
+            &[("shop", Transform::default())],
+            OnDrift::Overwrite,
+        ),
+        truth(
+            NAME,
+            "erp",
+            &[("shop", Transform::default())],
+            OnDrift::Flag,
+        ),
+    ];
+    let erp =
+        |p: &str, q: i64, n: &str| rec("A", &[(PRICE, money(p)), (STOCK, qty(q)), (NAME, text(n))]);
+    let snaps = |e: Record, s: Record| {
+        vec![
+            Snapshot::new("erp", vec![e]),
+            Snapshot::new("shop", vec![s]),
+        ]
+    };
+    let p = plan(
+        &rules,
+        &snaps(erp("2.00", 3, "New"), erp("1.00", 2, "Old")),
+        &BaseView::default(),
+    );
+    let fields: Vec<&str> = p.changes.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(fields, ["name", "price.regular", "stock.quantity"]);
+
+    // Flagged drift: both price and name edited on the shop since the base.
+    let base = settle_all(&p, &BaseView::default());
+    let p = plan(
+        &rules,
+        &snaps(erp("2.00", 3, "New"), erp("9.00", 3, "Edited")),
+        &base,
+    );
+    let flagged: Vec<&str> = p.flagged_drift.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(flagged, ["name", "price.regular"]);
+
+    // Conflicts: `newest` on stock.status and status, both sides disagree.
+    rules.push(newest(FieldName::StockStatus, &["erp", "shop"], &[]));
+    rules.push(newest(FieldName::Status, &["erp", "shop"], &[]));
+    let word = |f: FieldName, w: &str| Value::from_json(f, &serde_json::json!(w)).unwrap();
+    let with = |r: Record, st: &str, s: &str| {
+        r.with(FieldName::StockStatus, word(FieldName::StockStatus, st))
+            .with(FieldName::Status, word(FieldName::Status, s))
+    };
+    let p = plan(
+        &rules,
+        &snaps(
+            with(erp("2.00", 3, "New"), "instock", "publish"),
+            with(erp("2.00", 3, "New"), "outofstock", "draft"),
+        ),
+        &base,
+    );
+    let conflicts: Vec<&str> = p.conflicts.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(conflicts, ["status", "stock.status"]);
+}
