@@ -449,8 +449,8 @@ fields:
     let e = errors(text);
     assert_eq!(
         e,
-        "rules.yaml:5:10: sources.shop.url: `https://shop.example.com/shop/` has a path; give scheme and host only\n  \
-         help: use `url: https://shop.example.com`; if WordPress lives in a sub-folder, add `wp_subfolder: /shop`\n\
+        "rules.yaml:5:10: sources.shop.url: `https://shop.example.com/shop/` is a page inside WordPress, not the store's address\n  \
+         help: use `url: https://shop.example.com`\n\
          rules.yaml:6:19: sources.shop.consumer_key: secrets must come from the environment, not from the rules file\n  \
          help: write `consumer_key: ${SHOP_KEY}` and set SHOP_KEY in the environment\n\
          rules.yaml:7:22: sources.shop.consumer_secret: environment variable `NOPE_SECRET` is not set\n  \
@@ -461,6 +461,78 @@ fields:
     assert!(
         !e.contains("ck_live_abcdef"),
         "the literal secret is never echoed"
+    );
+}
+
+/// The errors of a rules file whose only problem is the shop's `url`.
+fn url_errors(url: &str) -> String {
+    errors(&format!(
+        "version: 1
+sources:
+  shop:
+    kind: woocommerce
+    url: {url}
+    consumer_key: ${{SHOP_KEY}}
+    consumer_secret: ${{SHOP_SECRET}}
+  outlet:
+    kind: woocommerce
+    url: https://outlet.example.com
+    consumer_key: ${{OUTLET_KEY}}
+    consumer_secret: ${{OUTLET_SECRET}}
+fields:
+  name:
+    newest: [shop, outlet]
+"
+    ))
+}
+
+#[test]
+fn url_sub_paths_advise_the_address_and_only_a_real_sub_folder() {
+    assert_eq!(
+        url_errors("http://h/wp-json/wc/v3"),
+        "rules.yaml:5:10: sources.shop.url: `http://h/wp-json/wc/v3` is a page inside WordPress, not the store's address\n  \
+         help: use `url: http://h`"
+    );
+    assert_eq!(
+        url_errors("http://h/wp-admin/"),
+        "rules.yaml:5:10: sources.shop.url: `http://h/wp-admin/` is a page inside WordPress, not the store's address\n  \
+         help: use `url: http://h`"
+    );
+    assert_eq!(
+        url_errors("http://h/blog/wp-admin"),
+        "rules.yaml:5:10: sources.shop.url: `http://h/blog/wp-admin` is a page inside WordPress, not the store's address\n  \
+         help: use `url: http://h` and `wp_subfolder: /blog` (WordPress appears to be installed in `/blog`)"
+    );
+    for (page, folder) in [
+        ("https://h/wp-login.php", ""),
+        ("https://h/shop/page/2", ""),
+        ("https://h/product/tee-m/", ""),
+        ("https://h/cart", ""),
+        ("https://h/checkout/", ""),
+        ("https://h/my-account", ""),
+        ("https://h/index.php/wp-json/wc/v3", ""),
+        ("https://h/en/shop", "/en"),
+        ("https://h/sites/store/product/tee", "/sites/store"),
+    ] {
+        let e = url_errors(page);
+        let help = if folder.is_empty() {
+            "help: use `url: https://h`".to_string()
+        } else {
+            format!(
+                "help: use `url: https://h` and `wp_subfolder: {folder}` (WordPress appears to be installed in `{folder}`)"
+            )
+        };
+        assert!(e.ends_with(&help), "{page}: {e}");
+    }
+    assert_eq!(
+        url_errors("https://h/blog/"),
+        "rules.yaml:5:10: sources.shop.url: `https://h/blog/` has a path; give scheme and host only\n  \
+         help: use `url: https://h`; if WordPress itself is installed in `/blog`, add `wp_subfolder: /blog`"
+    );
+    assert_eq!(
+        url_errors("https://h/?page=1"),
+        "rules.yaml:5:10: sources.shop.url: `https://h/?page=1` has a query or fragment; give scheme and host only\n  \
+         help: use `url: https://h`"
     );
 }
 

@@ -689,35 +689,50 @@ fn woo_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
     let mut https = true;
     let url = match &w.url {
         None => {
-            ctx.err_help(at, format!("sources.{id}: a woocommerce source needs `url`"), "the store's address, e.g. `url: https://shop.example.com`");
+            ctx.err_help(
+                at,
+                format!("sources.{id}: a woocommerce source needs `url`"),
+                "the store's address, e.g. `url: https://shop.example.com`",
+            );
             None
         }
-        Some(s) => ctx.text(s, &p("url")).and_then(|t| match url::Url::parse(t.trim()) {
-            Err(e) => {
-                ctx.err_help(&s.referenced, format!("{}: `{t}` is not a URL ({e})", p("url")), "e.g. https://shop.example.com");
-                None
-            }
-            Ok(u) if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() => {
-                ctx.err_help(&s.referenced, format!("{}: `{t}` is not an http(s) address", p("url")), "e.g. https://shop.example.com");
-                None
-            }
-            Ok(u) if !u.username().is_empty() || u.password().is_some() => {
-                ctx.err_help(&s.referenced, format!("{}: the URL carries credentials", p("url")), "give the keys in consumer_key/consumer_secret instead");
-                None
-            }
-            Ok(u) if u.path() != "/" || u.query().is_some() || u.fragment().is_some() => {
-                ctx.err_help(
-                    &s.referenced,
-                    format!("{}: `{t}` has a path; give scheme and host only", p("url")),
-                    format!("use `url: {}`; if WordPress lives in a sub-folder, add `wp_subfolder: {}`", u.origin().ascii_serialization(), u.path().trim_end_matches('/')),
-                );
-                None
-            }
-            Ok(u) => {
-                https = u.scheme() == "https";
-                Some(u.origin().ascii_serialization())
-            }
-        }),
+        Some(s) => ctx
+            .text(s, &p("url"))
+            .and_then(|t| match url::Url::parse(t.trim()) {
+                Err(e) => {
+                    ctx.err_help(
+                        &s.referenced,
+                        format!("{}: `{t}` is not a URL ({e})", p("url")),
+                        "e.g. https://shop.example.com",
+                    );
+                    None
+                }
+                Ok(u) if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() => {
+                    ctx.err_help(
+                        &s.referenced,
+                        format!("{}: `{t}` is not an http(s) address", p("url")),
+                        "e.g. https://shop.example.com",
+                    );
+                    None
+                }
+                Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+                    ctx.err_help(
+                        &s.referenced,
+                        format!("{}: the URL carries credentials", p("url")),
+                        "give the keys in consumer_key/consumer_secret instead",
+                    );
+                    None
+                }
+                Ok(u) if u.path() != "/" || u.query().is_some() || u.fragment().is_some() => {
+                    let (msg, help) = url_path_advice(t.trim(), &u);
+                    ctx.err_help(&s.referenced, format!("{}: {msg}", p("url")), help);
+                    None
+                }
+                Ok(u) => {
+                    https = u.scheme() == "https";
+                    Some(u.origin().ascii_serialization())
+                }
+            }),
     };
     let wp_subfolder = match &w.wp_subfolder {
         Some(s) => match ctx.text(s, &p("wp_subfolder")) {
@@ -864,6 +879,66 @@ fn woo_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
         overlap: overlap?,
         stock_writes,
     })
+}
+
+/// Path segments that show an address was copied from inside WordPress or
+/// WooCommerce (admin, REST API, login, shop pages); whatever comes before
+/// one of them is the folder WordPress is installed in. Keep in step with
+/// `WP_INNER` in the WooCommerce adapter's `url.rs`.
+const WP_INNER: [&str; 14] = [
+    "wp-admin",
+    "wp-json",
+    "wp-login.php",
+    "wp-content",
+    "wp-includes",
+    "index.php",
+    "xmlrpc.php",
+    "shop",
+    "product",
+    "product-category",
+    "product-tag",
+    "cart",
+    "checkout",
+    "my-account",
+];
+
+/// The error and help for a store URL with a path (or query, fragment):
+/// known WordPress/WooCommerce pages are stripped, what stands before them
+/// is offered as `wp_subfolder`; another path may be a sub-folder install.
+fn url_path_advice(typed: &str, u: &url::Url) -> (String, String) {
+    let origin = u.origin().ascii_serialization();
+    let segments: Vec<&str> = u.path().split('/').filter(|s| !s.is_empty()).collect();
+    let inner = segments
+        .iter()
+        .position(|s| WP_INNER.contains(&s.to_ascii_lowercase().as_str()));
+    match inner {
+        _ if segments.is_empty() => (
+            format!("`{typed}` has a query or fragment; give scheme and host only"),
+            format!("use `url: {origin}`"),
+        ),
+        Some(0) => (
+            format!("`{typed}` is a page inside WordPress, not the store's address"),
+            format!("use `url: {origin}`"),
+        ),
+        Some(i) => {
+            let folder = format!("/{}", segments[..i].join("/"));
+            (
+                format!("`{typed}` is a page inside WordPress, not the store's address"),
+                format!(
+                    "use `url: {origin}` and `wp_subfolder: {folder}` (WordPress appears to be installed in `{folder}`)"
+                ),
+            )
+        }
+        None => {
+            let path = format!("/{}", segments.join("/"));
+            (
+                format!("`{typed}` has a path; give scheme and host only"),
+                format!(
+                    "use `url: {origin}`; if WordPress itself is installed in `{path}`, add `wp_subfolder: {path}`"
+                ),
+            )
+        }
+    }
 }
 
 #[cfg(test)]
