@@ -1,7 +1,10 @@
 //! Guards: limits evaluated on a plan before anything is written.
 //!
-//! - `max_changes`: a percentage is measured as the share of matched SKUs
-//!   that have at least one change; an absolute limit counts changes.
+//! - `max_changes`: counts changes either way. An absolute limit compares
+//!   the count; a percentage compares changes ÷ matched SKUs × 100 (so
+//!   `"20%"` with 1,000 matched SKUs allows 200 changes), and `value`
+//!   shows that percentage (it can exceed 100%: one SKU may have several
+//!   changes).
 //! - `max_price_change`: the largest relative move `|to − from| / |from|`
 //!   among money changes; a change from an unset or zero price cannot be
 //!   measured as a share and is left out.
@@ -28,13 +31,12 @@ pub(crate) fn evaluate(guards: &Guards, matched: u64, changes: &[Change]) -> Vec
     if let Some(limit) = guards.max_changes {
         let (value, tripped) = match limit {
             Limit::Percent(p) => {
-                let mut skus: Vec<&str> = changes.iter().map(|c| c.sku.as_str()).collect();
-                skus.sort_unstable();
-                skus.dedup();
+                let count = Decimal::from(changes.len() as u64);
+                // No matched SKU means no change either: 0%.
                 let share = if matched == 0 {
                     Decimal::ZERO
                 } else {
-                    Decimal::from(skus.len() as u64) * Decimal::ONE_HUNDRED / Decimal::from(matched)
+                    count * Decimal::ONE_HUNDRED / Decimal::from(matched)
                 };
                 (percent(share), share > p)
             }

@@ -611,3 +611,42 @@ fn changes_conflicts_and_flagged_drift_are_ordered_by_field_name() {
     let conflicts: Vec<&str> = p.conflicts.iter().map(|c| c.field.as_str()).collect();
     assert_eq!(conflicts, ["status", "stock.status"]);
 }
+
+#[test]
+fn max_changes_percentage_counts_changes_per_matched_sku() {
+    let rules = price_rule(OnDrift::Overwrite);
+    // Five matched SKUs; only A moves, and it needs two writes (shop and
+    // outlet): 2 changes ÷ 5 SKUs = 40%, above 20% (the share of SKUs
+    // with a change would be 20%, not above).
+    let skus = ["A", "B", "C", "D", "E"];
+    let side = |src: &str, price: &dyn Fn(&str) -> &'static str| {
+        Snapshot::new(
+            src,
+            skus.iter()
+                .map(|s| rec(s, &[(PRICE, money(price(s)))]))
+                .collect(),
+        )
+    };
+    let snaps = vec![
+        side("erp", &|s| if s == "A" { "80.00" } else { "72.00" }),
+        side("shop", &|_| "72.00"),
+        side("outlet", &|_| "64.80"),
+    ];
+    let guards = Guards {
+        max_changes: Some(Limit::Percent("20".parse().unwrap())),
+        max_price_change: None,
+    };
+    let p = plan_with(&rules, &guards, &snaps, &BaseView::default());
+    assert_eq!((p.summary.matched, p.changes.len()), (5, 2));
+    assert_eq!(
+        serde_json::to_string(&p.guards).unwrap(),
+        r#"[{"name":"max_changes","limit":"20%","value":"40%","tripped":true}]"#
+    );
+    // 40% allows exactly those two changes.
+    let guards = Guards {
+        max_changes: Some(Limit::Percent("40".parse().unwrap())),
+        max_price_change: None,
+    };
+    let p = plan_with(&rules, &guards, &snaps, &BaseView::default());
+    assert!(!p.guards[0].tripped, "{:?}", p.guards);
+}
