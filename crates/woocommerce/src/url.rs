@@ -5,7 +5,10 @@
 //! with a port. `http://` works but is warned about. Any sub-path
 //! (`/wp-admin`, `/wp-json`, `/shop`, …) is refused with a message saying
 //! what to enter instead, except a WordPress installed in a sub-folder, which
-//! the operator states explicitly with `wp_subfolder`.
+//! the operator states explicitly with `wp_subfolder`. A known WordPress or
+//! WooCommerce page is stripped from the advice: `https://h/blog/wp-admin`
+//! advises `https://h` and `wp_subfolder: /blog`, `https://h/shop` just
+//! `https://h`.
 
 use std::fmt;
 use url::Url;
@@ -34,8 +37,11 @@ pub struct StoreUrl {
 #[error("{0}")]
 pub struct UrlError(pub String);
 
-/// Path segments that show an address was copied from inside WordPress.
-const WP_INNER: [&str; 7] = [
+/// Path segments that show an address was copied from inside WordPress or
+/// WooCommerce (admin, REST API, login, shop pages); whatever comes before
+/// one of them is the folder WordPress is installed in. Keep in step with
+/// `WP_INNER` in the rules crate's `validate/sources.rs`.
+const WP_INNER: [&str; 14] = [
     "wp-admin",
     "wp-json",
     "wp-login.php",
@@ -43,6 +49,13 @@ const WP_INNER: [&str; 7] = [
     "wp-includes",
     "index.php",
     "xmlrpc.php",
+    "shop",
+    "product",
+    "product-category",
+    "product-tag",
+    "cart",
+    "checkout",
+    "my-account",
 ];
 
 impl StoreUrl {
@@ -248,20 +261,52 @@ mod tests {
     #[test]
     fn sub_paths_are_refused_with_what_to_enter() {
         assert_eq!(
-            err("https://shop.example.com/wp-admin/", None),
-            "`https://shop.example.com/wp-admin/` is a page inside WordPress, not the store's address: enter `https://shop.example.com`"
+            err("http://h/wp-json/wc/v3", None),
+            "`http://h/wp-json/wc/v3` is a page inside WordPress, not the store's address: enter `http://h`"
         );
         assert_eq!(
-            err("https://shop.example.com/wp-json/wc/v3", None),
-            "`https://shop.example.com/wp-json/wc/v3` is a page inside WordPress, not the store's address: enter `https://shop.example.com`"
+            err("http://h/wp-admin/", None),
+            "`http://h/wp-admin/` is a page inside WordPress, not the store's address: enter `http://h`"
+        );
+        assert_eq!(
+            err("http://h/blog/wp-admin", None),
+            "`http://h/blog/wp-admin` is a page inside WordPress, not the store's address: enter `http://h` as the url and `wp_subfolder: /blog` (WordPress appears to be installed in `/blog`)"
         );
         assert_eq!(
             err("https://shop.example.com/shop", None),
-            "`https://shop.example.com/shop` has a path (`/shop`): enter the store's address without it, `https://shop.example.com`. If WordPress itself is installed in `/shop`, keep url `https://shop.example.com` and add `wp_subfolder: /shop`"
+            "`https://shop.example.com/shop` is a page inside WordPress, not the store's address: enter `https://shop.example.com`"
         );
         assert_eq!(
             err("https://example.com/blog/wp-admin/index.php", None),
             "`https://example.com/blog/wp-admin/index.php` is a page inside WordPress, not the store's address: enter `https://example.com` as the url and `wp_subfolder: /blog` (WordPress appears to be installed in `/blog`)"
+        );
+        for (page, folder) in [
+            ("https://h/wp-login.php", ""),
+            ("https://h/shop/page/2", ""),
+            ("https://h/product/tee-m/", ""),
+            ("https://h/cart", ""),
+            ("https://h/checkout/", ""),
+            ("https://h/my-account", ""),
+            ("https://h/index.php/wp-json/wc/v3", ""),
+            ("https://h/en/shop", "/en"),
+            ("https://h/sites/store/product/tee", "/sites/store"),
+        ] {
+            let e = err(page, None);
+            let advice = if folder.is_empty() {
+                "enter `https://h`".to_string()
+            } else {
+                format!(
+                    "enter `https://h` as the url and `wp_subfolder: {folder}` (WordPress appears to be installed in `{folder}`)"
+                )
+            };
+            assert_eq!(
+                e,
+                format!("`{page}` is a page inside WordPress, not the store's address: {advice}")
+            );
+        }
+        assert_eq!(
+            err("https://example.com/blog/", None),
+            "`https://example.com/blog/` has a path (`/blog`): enter the store's address without it, `https://example.com`. If WordPress itself is installed in `/blog`, keep url `https://example.com` and add `wp_subfolder: /blog`"
         );
     }
 
