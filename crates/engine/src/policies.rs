@@ -174,6 +174,32 @@ fn json(v: Option<&Value>) -> serde_json::Value {
     }
 }
 
+/// The value to write to a target, with the target's scale: when both the
+/// desired value and the target's current value are money and no `round`
+/// step decides the scale, the amount is written with the target's scale
+/// when that scale holds it exactly, and with its own scale when it needs
+/// more decimals: `12` into a store holding `10.00` is `12.00`, `57.00`
+/// into `55` is `57`, `57.50` into `55` stays `57.50`. Never loses
+/// precision; anything else (a target holding no money, a `round` step) is
+/// kept as computed.
+fn fit_scale(desired: Option<Value>, current: Option<&Value>, round: bool) -> Option<Value> {
+    match (desired, current) {
+        (Some(Value::Money(d)), Some(Value::Money(c))) if !round => {
+            let mut fitted = d.normalize();
+            let scale = if fitted.scale() <= c.scale() {
+                c.scale()
+            } else {
+                d.scale()
+            };
+            fitted.rescale(scale);
+            // `rescale` rounds when the scale cannot be represented; keep
+            // the computed amount rather than a different one.
+            Some(Value::Money(if fitted == d { fitted } else { d }))
+        }
+        (desired, _) => desired,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn change(
     rule: &FieldRule,
@@ -223,7 +249,7 @@ fn truth(
         let desired = match vs {
             None => None,
             Some(v) => match transform.apply(v) {
-                Ok(d) => Some(d),
+                Ok(d) => fit_scale(Some(d), vi, transform.round.is_some()),
                 Err(e) => {
                     let mut values = BTreeMap::new();
                     values.insert(source.clone(), json(vs));
@@ -530,7 +556,7 @@ fn newest(
             ctx,
             ctx.record(src),
             v,
-            x.cloned(),
+            fit_scale(x.cloned(), v, false),
             base,
             Reason::Newest,
             Some(win_id),

@@ -69,14 +69,14 @@ fn truth_first_run_propagates_with_transform_and_target_scale() {
 fn truth_converges_and_compares_money_by_amount() {
     let rules = price_rule(OnDrift::Overwrite);
     // The shop holds 72 (scale 0), the truth 72.00: same amount, no change,
-    // and the agreement is recorded with the written scale.
+    // and the agreement is recorded with the shop's scale.
     let p = plan(&rules, &snaps("72.00", "72", "64.80"), &BaseView::default());
     assert!(p.changes.is_empty(), "{:?}", p.changes);
     assert_eq!(p.state.len(), 1);
     assert_eq!(p.state[0].settle, Settle::Each);
     assert_eq!(
         serde_json::to_string(&p.state[0]).unwrap(),
-        r#"{"sku":"KREM-50","field":"price.regular","settle":"each","agreed":{"outlet":"64.80","shop":"72.00"}}"#
+        r#"{"sku":"KREM-50","field":"price.regular","settle":"each","agreed":{"outlet":"64.80","shop":"72"}}"#
     );
     let base = settle_all(&p, &BaseView::default());
     let again = plan(&rules, &snaps("72.00", "72", "64.80"), &base);
@@ -649,4 +649,87 @@ fn max_changes_percentage_counts_changes_per_matched_sku() {
     };
     let p = plan_with(&rules, &guards, &snaps, &BaseView::default());
     assert!(!p.guards[0].tripped, "{:?}", p.guards);
+}
+
+#[test]
+fn money_is_written_with_the_targets_scale() {
+    let rules = vec![truth(
+        PRICE,
+        "erp",
+        &[
+            ("shop", Transform::default()),
+            ("outlet", outlet_transform()),
+        ],
+        OnDrift::Overwrite,
+    )];
+    let to = |erp: &str, shop: Option<&str>| {
+        let shop_rec = match shop {
+            Some(p) => rec("A", &[(PRICE, money(p))]),
+            None => rec("A", &[]).with(PRICE, None),
+        };
+        let snaps = vec![
+            Snapshot::new("erp", vec![rec("A", &[(PRICE, money(erp))])]),
+            Snapshot::new("shop", vec![shop_rec.clone()]),
+            Snapshot::new("outlet", vec![rec("A", &[(PRICE, money("1"))])]),
+        ];
+        let p = plan(&rules, &snaps, &BaseView::default());
+        // Applying the plan converges: the next run writes nothing.
+        let applied = |target: &str, r: skusync_model::Record| {
+            p.changes
+                .iter()
+                .filter(|c| c.target.as_str() == target)
+                .fold(r, |r, c| r.with(c.field, c.to.clone()))
+        };
+        let next = vec![
+            snaps[0].clone(),
+            Snapshot::new("shop", vec![applied("shop", shop_rec)]),
+            Snapshot::new(
+                "outlet",
+                vec![applied("outlet", rec("A", &[(PRICE, money("1"))]))],
+            ),
+        ];
+        let again = plan(&rules, &next, &settle_all(&p, &BaseView::default()));
+        assert!(again.changes.is_empty(), "{:?}", again.changes);
+        let json = |target: &str| {
+            p.changes
+                .iter()
+                .find(|c| c.target.as_str() == target)
+                .map(|c| serde_json::to_string(&c.to).unwrap())
+        };
+        (json("shop"), json("outlet"))
+    };
+    let s = |v: &str| Some(format!("\"{v}\""));
+    // The ERP's `12` into a store holding `10.00`: `12.00`.
+    assert_eq!(to("12", Some("10.00")).0, s("12.00"));
+    // `20,5` (read as 20.5) into `20.000`: `20.500`.
+    assert_eq!(to("20.5", Some("20.000")).0, s("20.500"));
+    // Never lose precision: 57.50 into `55` stays `57.50`; 57.00 is `57`.
+    assert_eq!(to("57.50", Some("55")).0, s("57.50"));
+    assert_eq!(to("57.00", Some("55")).0, s("57"));
+    // An unset target: written as computed.
+    assert_eq!(to("57.00", None).0, s("57.00"));
+    // A `round: 0.01` step is authoritative: the outlet holds `1` (scale 0)
+    // and gets 12 × 0.90 = `10.80`.
+    assert_eq!(to("12", Some("10.00")).1, s("10.80"));
+}
+
+#[test]
+fn newest_writes_the_winner_with_each_sides_scale() {
+    let rules = vec![newest(PRICE, &["shop", "outlet"], &[])];
+    let snaps = |shop: &str, outlet: &str| {
+        vec![
+            Snapshot::new("shop", vec![rec("A", &[(PRICE, money(shop))])]),
+            Snapshot::new("outlet", vec![rec("A", &[(PRICE, money(outlet))])]),
+        ]
+    };
+    let first = plan(&rules, &snaps("10.00", "10"), &BaseView::default());
+    assert!(first.changes.is_empty(), "{:?}", first.changes);
+    let base = settle_all(&first, &BaseView::default());
+    // The outlet (no decimals) changes to 12; the shop keeps two decimals.
+    let p = plan(&rules, &snaps("10.00", "12"), &base);
+    assert_eq!(p.changes.len(), 1);
+    assert_eq!(
+        serde_json::to_string(&p.changes[0].to).unwrap(),
+        r#""12.00""#
+    );
 }
