@@ -50,6 +50,19 @@ impl<'a, 'r> SkuCtx<'a, 'r> {
         }
     }
 
+    /// True when `field` is `stock.status` and the side manages stock (it
+    /// holds a quantity, or `stock.manage` is true): WooCommerce derives
+    /// the status from the quantity there, so a written status would not
+    /// stick and would be planned again on every run.
+    fn status_is_derived(&self, src: Option<usize>, field: FieldName) -> bool {
+        field == FieldName::StockStatus
+            && (self.quantity(src, FieldName::StockQuantity).is_some()
+                || matches!(
+                    self.value(src, FieldName::StockManage),
+                    Some(Some(Value::Flag(true)))
+                ))
+    }
+
     fn record(&self, src: Option<usize>) -> Option<&'r Record> {
         self.records.get(src?).copied().flatten()
     }
@@ -200,6 +213,24 @@ fn fit_scale(desired: Option<Value>, current: Option<&Value>, round: bool) -> Op
     }
 }
 
+/// The conflict reported instead of a `stock.status` write to a side that
+/// manages stock (see [`SkuCtx::status_is_derived`]).
+fn derived_status(
+    ctx: &SkuCtx<'_, '_>,
+    field: FieldName,
+    target: &SourceId,
+    values: BTreeMap<SourceId, serde_json::Value>,
+) -> Conflict {
+    Conflict {
+        sku: ctx.sku.clone(),
+        field,
+        values,
+        reason: format!(
+            "stock status is derived from the quantity on {target} (the item manages stock)"
+        ),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn change(
     rule: &FieldRule,
@@ -272,10 +303,19 @@ fn truth(
             continue;
         }
         let rec = ctx.record(ti);
+        let derived = ctx.status_is_derived(ti, field);
+        let skip_derived = |out: &mut Out| {
+            let mut values = BTreeMap::new();
+            values.insert(source.clone(), json(vs));
+            values.insert(target.clone(), json(vi));
+            out.conflicts
+                .push(derived_status(ctx, field, target, values));
+        };
         match base {
             Some(b) if !same_opt(vi, b.value.as_ref()) => {
                 out.drift += 1;
                 match rule.on_drift {
+                    OnDrift::Overwrite if derived => skip_derived(out),
                     OnDrift::Overwrite => out.changes.push(change(
                         rule,
                         target,
@@ -299,6 +339,7 @@ fn truth(
                     }),
                 }
             }
+            _ if derived => skip_derived(out),
             _ => out.changes.push(change(
                 rule,
                 target,
@@ -548,6 +589,14 @@ fn newest(
             if base.is_none_or(|b| !same_opt(b.value.as_ref(), x)) {
                 agreed.push((id.clone(), x.cloned()));
             }
+            continue;
+        }
+        if ctx.status_is_derived(src, field) {
+            let values = present
+                .iter()
+                .map(|(id, _, v, _)| ((*id).clone(), json(*v)))
+                .collect();
+            out.conflicts.push(derived_status(ctx, field, id, values));
             continue;
         }
         out.changes.push(change(

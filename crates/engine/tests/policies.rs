@@ -733,3 +733,73 @@ fn newest_writes_the_winner_with_each_sides_scale() {
         r#""12.00""#
     );
 }
+
+#[test]
+fn stock_status_is_not_written_where_the_quantity_derives_it() {
+    use skusync_model::{FieldName, Record};
+    let status = |w: &str| {
+        Value::from_json(FieldName::StockStatus, &serde_json::json!(w))
+            .unwrap()
+            .unwrap()
+    };
+    let rules = vec![truth(
+        FieldName::StockStatus,
+        "erp",
+        &[("shop", Transform::default())],
+        OnDrift::Overwrite,
+    )];
+    let snaps = |shop: Record| {
+        vec![
+            Snapshot::new(
+                "erp",
+                vec![rec("A", &[(FieldName::StockStatus, status("outofstock"))])],
+            ),
+            Snapshot::new("shop", vec![shop]),
+        ]
+    };
+    // The shop manages stock (it holds a quantity): no write, a conflict
+    // that says why.
+    let managed = rec(
+        "A",
+        &[(FieldName::StockStatus, status("instock")), (STOCK, qty(4))],
+    );
+    let p = plan(&rules, &snaps(managed.clone()), &BaseView::default());
+    assert!(p.changes.is_empty(), "{:?}", p.changes);
+    assert_eq!(
+        serde_json::to_string(&p.conflicts).unwrap(),
+        r#"[{"sku":"A","field":"stock.status","values":{"erp":"outofstock","shop":"instock"},"reason":"stock status is derived from the quantity on shop (the item manages stock)"}]"#
+    );
+    assert_eq!(p.summary.conflicts, 1);
+    // The same with `stock.manage: true` and drift after a base.
+    let flagged = rec("A", &[(FieldName::StockStatus, status("instock"))])
+        .with(FieldName::StockManage, Some(Value::Flag(true)));
+    let p = plan(&rules, &snaps(flagged), &BaseView::default());
+    assert!(p.changes.is_empty() && p.conflicts.len() == 1, "{p:?}");
+    // Not managed: the status is the shop's to set, and is written.
+    let unmanaged = rec("A", &[(FieldName::StockStatus, status("instock"))]);
+    let p = plan(&rules, &snaps(unmanaged), &BaseView::default());
+    assert_eq!(p.changes.len(), 1);
+    assert!(p.conflicts.is_empty());
+
+    // `newest`: the outlet's change is not written to the managed shop.
+    let rules = vec![newest(FieldName::StockStatus, &["outlet", "shop"], &[])];
+    let snaps = |outlet: &str| {
+        vec![
+            Snapshot::new(
+                "outlet",
+                vec![rec("A", &[(FieldName::StockStatus, status(outlet))])],
+            ),
+            Snapshot::new("shop", vec![managed.clone()]),
+        ]
+    };
+    let first = plan(&rules, &snaps("instock"), &BaseView::default());
+    assert!(first.changes.is_empty() && first.conflicts.is_empty());
+    let base = settle_all(&first, &BaseView::default());
+    let p = plan(&rules, &snaps("onbackorder"), &base);
+    assert!(p.changes.is_empty(), "{:?}", p.changes);
+    assert_eq!(p.conflicts.len(), 1);
+    assert_eq!(
+        p.conflicts[0].reason,
+        "stock status is derived from the quantity on shop (the item manages stock)"
+    );
+}
