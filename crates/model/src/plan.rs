@@ -3,7 +3,8 @@
 //!
 //! Serialising a [`Plan`] with `serde_json` gives the contract's JSON; the
 //! fields marked *extension* are additions the contract allows (they are
-//! skipped when empty). Changes are ordered by target, then SKU, then field.
+//! skipped when empty). Changes are ordered by target, then SKU, then the
+//! field's name as a string (`name` < `price.regular` < … < `stock.status`).
 
 use crate::field::FieldName;
 use crate::record::RemoteId;
@@ -104,7 +105,9 @@ pub struct Conflict {
     pub field: FieldName,
     /// Each side's current value.
     pub values: BTreeMap<SourceId, serde_json::Value>,
-    /// Why it is a conflict (`both changed`, `no base and sides disagree`).
+    /// Why it is a conflict (`both changed`, `no base and sides disagree`,
+    /// `transform for TARGET: …`, `stock status is derived from the
+    /// quantity on TARGET (the item manages stock)`).
     pub reason: String,
 }
 
@@ -193,9 +196,9 @@ pub struct Plan {
     pub inputs_digest: String,
     /// Counts.
     pub summary: Summary,
-    /// The changes, ordered by target, SKU, field.
+    /// The changes, ordered by target, SKU, field name (as a string).
     pub changes: Vec<Change>,
-    /// Conflicts, ordered by SKU, field.
+    /// Conflicts, ordered by SKU, field name (as a string).
     pub conflicts: Vec<Conflict>,
     /// Unmatched SKUs, ordered by source, SKU.
     pub unmatched: Vec<Unmatched>,
