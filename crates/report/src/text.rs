@@ -129,7 +129,7 @@ fn write_report(
             out,
             "{}",
             p.warn(&format!(
-                "Conflicts ({}): sides changed differently; nothing is written for these",
+                "Conflicts ({}): nothing is written for these (the reason is on each line)",
                 v.conflicts.len()
             ))
         )?;
