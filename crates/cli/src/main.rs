@@ -4,7 +4,8 @@
 //! - `args`: the command line (clap), written to teach in `--help`.
 //! - `commands/`: one module per command (`plan`, `check`, `demo`).
 //! - `pipeline`: rules → sources → snapshots → base → plan, shared by commands.
-//! - `csv_source`, `woo_source`: map rules-file sources onto the adapters.
+//! - `csv_source`: reads a csv source (the rules hold csv-drop's config).
+//! - `woo_source`: maps a rules-file store onto the WooCommerce adapter.
 //! - `output`: writing reports to stdout or a file (atomically).
 //!
 //! The only crate that uses `anyhow`: library errors become messages here,

@@ -1,12 +1,14 @@
 //! The plain configuration of a `kind: csv` source and its export target.
 //!
 //! These structs carry exactly the options of `rules.yaml`'s `kind: csv`
-//! (see `docs/csv.md`); the rules crate parses the YAML and the CLI maps its
-//! spec onto [`CsvSourceConfig`]. Paths arrive already resolved, durations as
+//! (see `docs/csv.md`); the rules crate parses the YAML and validates it
+//! straight into [`CsvSourceConfig`] (which is why these derive `Serialize`:
+//! the rules digest covers them). Paths arrive already resolved, durations as
 //! [`Duration`]. Modes are enums, never bools. [`CsvSourceConfig::validate`]
 //! reports every inconsistency at once.
 
 use rust_decimal::Decimal;
+use serde::Serialize;
 use skusync_model::{FieldKind, FieldName, Value};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -14,7 +16,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// A field delimiter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Delimiter {
     /// `,`
     Comma,
@@ -57,7 +60,8 @@ impl Delimiter {
 }
 
 /// How the source's delimiter is chosen (`delimiter:`; default `auto`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DelimiterSetting {
     /// Detect it from the first line of each file (default).
     #[default]
@@ -67,7 +71,8 @@ pub enum DelimiterSetting {
 }
 
 /// The decimal separator of numbers (`decimal_separator:`; default `.`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DecimalSeparator {
     /// `12.50` (default).
     #[default]
@@ -87,7 +92,8 @@ impl DecimalSeparator {
 }
 
 /// A thousands separator (`thousands_separator:`; optional).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ThousandsSeparator {
     /// `1.234,56`
     Dot,
@@ -122,7 +128,8 @@ impl ThousandsSeparator {
 }
 
 /// The text encoding of the files (`encoding:`; default UTF-8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Encoding {
     /// UTF-8, with or without a byte-order mark (default).
     #[default]
@@ -135,7 +142,8 @@ pub enum Encoding {
 }
 
 /// Whether the first line is a header (`header:`; default true).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Header {
     /// The first line names the columns (default).
     #[default]
@@ -145,7 +153,8 @@ pub enum Header {
 }
 
 /// Where a mapped column is found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ColumnRef {
     /// A header cell, matched after trimming and case-folding.
     Name(String),
@@ -163,10 +172,11 @@ impl fmt::Display for ColumnRef {
 }
 
 /// When a file counts as completely written (`complete:`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Completeness {
     /// Size and modification time unchanged for this long (default 2s).
-    StableFor(Duration),
+    StableFor(#[serde(serialize_with = "ser_duration")] Duration),
     /// A marker file named after the data file plus this suffix (`.done`)
     /// must exist.
     Marker(String),
@@ -179,7 +189,8 @@ impl Default for Completeness {
 }
 
 /// What an invalid row does to its file (`on_invalid:`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OnInvalid {
     /// Any invalid row rejects the whole file (default).
     #[default]
@@ -190,7 +201,8 @@ pub enum OnInvalid {
 }
 
 /// Whether negative stock quantities are accepted (`allow_negative_stock:`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum NegativeStock {
     /// A negative quantity is an invalid row (default).
     #[default]
@@ -201,7 +213,8 @@ pub enum NegativeStock {
 
 /// Whether an export may replace a file the ERP has not picked up yet
 /// (`export.overwrite:`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Overwrite {
     /// Never (default): while a previous export is still in the outbox,
     /// nothing is written.
@@ -212,7 +225,8 @@ pub enum Overwrite {
 }
 
 /// The key of a mapped column: the SKU or a field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ColumnKey {
     /// The `sku` column.
     Sku,
@@ -230,7 +244,7 @@ impl fmt::Display for ColumnKey {
 }
 
 /// A `kind: csv` source: where drops arrive and how to read them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CsvSourceConfig {
     /// A folder (the newest complete file matching `pattern`) or one file.
     pub path: PathBuf,
@@ -383,7 +397,7 @@ impl CsvSourceConfig {
 }
 
 /// The export side of a csv source (`export:`): a file written for the ERP.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExportConfig {
     /// The outbox folder.
     pub path: PathBuf,
@@ -420,4 +434,9 @@ impl ExportConfig {
         }
         problems
     }
+}
+
+/// Serialises a duration as whole milliseconds (for the rules digest).
+fn ser_duration<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

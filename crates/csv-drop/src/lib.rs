@@ -11,7 +11,8 @@
 //!
 //! # Layout
 //! - [`config`]: [`CsvSourceConfig`] and [`ExportConfig`], the `kind: csv`
-//!   options of `rules.yaml` as plain types (the CLI maps the rules spec onto them).
+//!   options of `rules.yaml` as plain types (the rules crate validates straight
+//!   into them).
 //! - [`inbox`]: picking the newest complete file, checksum memory
 //!   ([`DropMemory`]), the truncation guard and archiving.
 //! - [`read`]: streaming parse and validation of one file into records.
@@ -32,9 +33,9 @@ pub mod read;
 pub mod target;
 
 pub use config::{
-    ColumnKey, ColumnRef, Completeness, CsvSourceConfig, DecimalSeparator, Delimiter,
-    DelimiterSetting, Encoding, ExportConfig, Header, NegativeStock, OnInvalid, Overwrite,
-    ThousandsSeparator,
+    ColumnKey, ColumnRef, Completeness, CsvSourceConfig, DEFAULT_MAX_SKIPPED, DecimalSeparator,
+    Delimiter, DelimiterSetting, Encoding, ExportConfig, Header, NegativeStock, OnInvalid,
+    Overwrite, ThousandsSeparator,
 };
 pub use error::CsvDropError;
 pub use export::{ExportOutcome, ExportRow, Outbox};

@@ -3,14 +3,14 @@
 //! Everything here has been checked: paths are resolved against the rules
 //! file's folder, durations are [`Duration`]s, words are enums, secrets are
 //! [`SecretString`]s (their `Debug` prints `[REDACTED]`, and they are left out
-//! of [`RuleSet::digest`]). The adapters keep their own plain config structs;
-//! the CLI maps these onto them.
+//! of [`RuleSet::digest`]). A csv source validates straight into csv-drop's
+//! [`CsvSourceConfig`]; the WooCommerce spec is mapped by the CLI.
 
-use rust_decimal::Decimal;
 use secrecy::SecretString;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use skusync_model::{FieldName, FieldRule, Guards, MatchRules, SourceId, Value};
+use skusync_csv_drop::{ColumnKey, CsvSourceConfig};
+use skusync_model::{FieldName, FieldRule, Guards, MatchRules, SourceId};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -90,7 +90,7 @@ pub enum Schedule {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SourceSpec {
     /// `kind: csv`: ERP/WMS file drops.
-    Csv(CsvSpec),
+    Csv(CsvSourceConfig),
     /// `kind: woocommerce`: a WooCommerce store.
     #[serde(rename = "woocommerce")]
     WooCommerce(WooSpec),
@@ -125,208 +125,6 @@ impl SourceSpec {
             SourceSpec::WooCommerce(_) => "woocommerce",
         }
     }
-}
-
-/// A csv column: a header name (matched after trim + case-fold) or a 1-based index.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ColumnRef {
-    /// A header cell's text.
-    Name(String),
-    /// A 1-based column index.
-    Index(usize),
-}
-
-/// What a csv column holds: the SKU or a field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ColumnKey {
-    /// The SKU column.
-    Sku,
-    /// A field's column.
-    Field(FieldName),
-}
-
-/// The field separator of a csv file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Delimiter {
-    /// Detect from the header line (`,` `;` tab or `|`).
-    Auto,
-    /// This byte.
-    Byte(u8),
-}
-
-/// The decimal separator of numbers in a csv file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DecimalSeparator {
-    /// `.` (the default).
-    #[default]
-    Dot,
-    /// `,` (decimal comma).
-    Comma,
-}
-
-impl DecimalSeparator {
-    /// The character.
-    pub fn as_char(self) -> char {
-        match self {
-            DecimalSeparator::Dot => '.',
-            DecimalSeparator::Comma => ',',
-        }
-    }
-}
-
-/// The thousands separator of numbers in a csv file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ThousandsSeparator {
-    /// `.`
-    Dot,
-    /// `,`
-    Comma,
-    /// ` ` (a space)
-    Space,
-    /// `'`
-    Apostrophe,
-}
-
-impl ThousandsSeparator {
-    /// The character.
-    pub fn as_char(self) -> char {
-        match self {
-            ThousandsSeparator::Dot => '.',
-            ThousandsSeparator::Comma => ',',
-            ThousandsSeparator::Space => ' ',
-            ThousandsSeparator::Apostrophe => '\'',
-        }
-    }
-}
-
-/// The text encoding of a csv file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Encoding {
-    /// UTF-8 (the default; a BOM is accepted).
-    #[default]
-    Utf8,
-    /// Windows-1252.
-    Windows1252,
-    /// ISO-8859-1.
-    Latin1,
-}
-
-/// Whether a csv file starts with a header row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HeaderRow {
-    /// `header: true` (default): the first row names the columns.
-    #[default]
-    Present,
-    /// `header: false`: columns are given by index.
-    Absent,
-}
-
-/// How a dropped file counts as completely written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Completeness {
-    /// Size and mtime unchanged for this long (default 2s).
-    StableFor(#[serde(serialize_with = "ser_duration")] Duration),
-    /// A marker file named `FILE` + this suffix must exist (e.g. `.done`).
-    Marker(String),
-}
-
-/// What an invalid row does to a csv file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OnInvalid {
-    /// Any invalid row rejects the whole file (the default).
-    Reject,
-    /// Invalid rows are skipped and reported; beyond `max_skipped` the file
-    /// is rejected anyway.
-    Skip {
-        /// Cap on skipped rows, if any.
-        max_skipped: Option<u64>,
-    },
-}
-
-/// Whether negative stock in a csv file is accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NegativeStock {
-    /// A negative quantity is an invalid row (the default).
-    #[default]
-    Reject,
-    /// Negative quantities are read as they are.
-    Allow,
-}
-
-/// Whether an export may replace an existing file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExistingExport {
-    /// Never replace a file the ERP has not picked up (the default).
-    #[default]
-    Keep,
-    /// Replace it.
-    Overwrite,
-}
-
-/// `kind: csv`.
-#[derive(Debug, Clone, Serialize)]
-pub struct CsvSpec {
-    /// A folder (the newest complete file matching `pattern`) or one file; resolved.
-    pub path: PathBuf,
-    /// Glob for files in the folder (default `*.csv`).
-    pub pattern: String,
-    /// Field separator (default auto).
-    pub delimiter: Delimiter,
-    /// Decimal separator (default `.`).
-    pub decimal_separator: DecimalSeparator,
-    /// Optional thousands separator (differs from the decimal separator).
-    pub thousands_separator: Option<ThousandsSeparator>,
-    /// Text encoding (default UTF-8).
-    pub encoding: Encoding,
-    /// Whether there is a header row.
-    pub header: HeaderRow,
-    /// The SKU column.
-    pub sku_column: ColumnRef,
-    /// The field columns: exactly the fields this source provides.
-    pub columns: BTreeMap<FieldName, ColumnRef>,
-    /// Word mapping per enum field: file word → value.
-    pub values: BTreeMap<FieldName, BTreeMap<String, Value>>,
-    /// The complete-file check.
-    pub complete: Completeness,
-    /// What invalid rows do.
-    pub on_invalid: OnInvalid,
-    /// Negative stock handling.
-    pub negative_stock: NegativeStock,
-    /// Truncation guard: fewer rows than this percentage of the last accepted
-    /// file holds the file back (default 50; 0 disables).
-    pub min_rows_percent: Decimal,
-    /// Where processed files are moved, resolved.
-    pub archive: Option<PathBuf>,
-    /// The export (present ⇒ this source is a target for its columns).
-    pub export: Option<CsvExport>,
-}
-
-/// `export:` of a csv source.
-#[derive(Debug, Clone, Serialize)]
-pub struct CsvExport {
-    /// The outbox folder, resolved.
-    pub path: PathBuf,
-    /// File name template; `{timestamp}` is UTC `YYYYMMDDTHHMMSSZ`.
-    pub file_name: String,
-    /// Header cells in order: what each column holds and its header text.
-    pub columns: Vec<(ColumnKey, String)>,
-    /// Field separator (default: the source's, else `,`).
-    pub delimiter: u8,
-    /// Decimal separator (default: the source's).
-    pub decimal_separator: DecimalSeparator,
-    /// Whether an existing file may be replaced.
-    pub existing: ExistingExport,
 }
 
 /// How the WooCommerce adapter authenticates.

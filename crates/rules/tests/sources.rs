@@ -1,5 +1,9 @@
 //! Source options, aliases, secrets and the digest, through the public API.
 
+use skusync_csv_drop::{
+    ColumnKey, ColumnRef, Completeness, DecimalSeparator, Delimiter, DelimiterSetting, Encoding,
+    Header, NegativeStock, OnInvalid, Overwrite, ThousandsSeparator,
+};
 use skusync_model::{FieldName, Limit, NormalizeStep, Policy, Seed, Sku, SourceId, Tax, Value};
 use skusync_rules::*;
 use std::path::{Path, PathBuf};
@@ -32,26 +36,24 @@ fn every_csv_option_is_typed() {
     };
     assert_eq!(erp.path, dir.join("./drops/erp"));
     assert_eq!(erp.pattern, "stock-*.csv");
-    assert_eq!(erp.delimiter, Delimiter::Byte(b'\t'));
+    assert_eq!(erp.delimiter, DelimiterSetting::Fixed(Delimiter::Tab));
     assert_eq!(erp.decimal_separator, DecimalSeparator::Comma);
     assert_eq!(erp.thousands_separator, Some(ThousandsSeparator::Dot));
     assert_eq!(erp.encoding, Encoding::Latin1);
-    assert_eq!(erp.header, HeaderRow::Present);
-    assert_eq!(erp.sku_column, ColumnRef::Name("Item".into()));
+    assert_eq!(erp.header, Header::Present);
+    assert_eq!(erp.sku, ColumnRef::Name("Item".into()));
     assert_eq!(erp.columns[&FieldName::StockQuantity], ColumnRef::Index(4));
     assert_eq!(
         erp.values[&FieldName::StockStatus]["N"],
-        Value::parse(FieldName::StockStatus, "outofstock").unwrap()
+        Value::parse(FieldName::StockStatus, "outofstock")
+            .unwrap()
+            .to_string()
     );
     assert_eq!(erp.complete, Completeness::Marker(".done".into()));
-    assert_eq!(
-        erp.on_invalid,
-        OnInvalid::Skip {
-            max_skipped: Some(10)
-        }
-    );
+    assert_eq!(erp.on_invalid, OnInvalid::Skip);
+    assert_eq!(erp.max_skipped, 10);
     assert_eq!(erp.negative_stock, NegativeStock::Allow);
-    assert!(erp.min_rows_percent.is_zero());
+    assert!(erp.min_rows_ratio.is_zero());
     assert_eq!(erp.archive, Some(dir.join("./drops/erp/archive")));
     let export = erp.export.as_ref().expect("export");
     assert_eq!(export.path, dir.join("./drops/erp/outbox"));
@@ -70,9 +72,9 @@ fn every_csv_option_is_typed() {
             ),
         ]
     );
-    assert_eq!(export.delimiter, b'|');
-    assert_eq!(export.decimal_separator, DecimalSeparator::Dot);
-    assert_eq!(export.existing, ExistingExport::Overwrite);
+    assert_eq!(export.delimiter, Some(Delimiter::Pipe));
+    assert_eq!(export.decimal_separator, Some(DecimalSeparator::Dot));
+    assert_eq!(export.overwrite, Overwrite::Replace);
 
     let spec = &rules.sources[&SourceId::new("erp")];
     assert!(spec.provides(FieldName::PriceRegular));
@@ -131,7 +133,7 @@ fields:
     };
     assert_eq!(erp.path, Path::new("/base/drop.csv"));
     assert_eq!(erp.pattern, "*.csv");
-    assert_eq!(erp.delimiter, Delimiter::Auto);
+    assert_eq!(erp.delimiter, DelimiterSetting::Auto);
     assert_eq!(erp.decimal_separator, DecimalSeparator::Dot);
     assert_eq!(erp.thousands_separator, None);
     assert_eq!(erp.encoding, Encoding::Utf8);
@@ -141,7 +143,7 @@ fields:
     );
     assert_eq!(erp.on_invalid, OnInvalid::Reject);
     assert_eq!(erp.negative_stock, NegativeStock::Reject);
-    assert_eq!(erp.min_rows_percent, 50.into());
+    assert_eq!(erp.min_rows_ratio, rust_decimal::Decimal::new(5, 1));
     assert!(erp.export.is_none());
     let SourceSpec::WooCommerce(shop) = &rules.sources[&SourceId::new("shop")] else {
         panic!("woocommerce")

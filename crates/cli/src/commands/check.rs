@@ -3,11 +3,11 @@
 
 use crate::args::CheckArgs;
 use crate::output::Ui;
-use crate::{csv_source, woo_source};
+use crate::woo_source;
 use anyhow::Result;
-use skusync_csv_drop::{DropMemory, Inbox, ReadOutcome};
+use skusync_csv_drop::{CsvSourceConfig, DropMemory, Inbox, ReadOutcome};
 use skusync_model::SourceId;
-use skusync_rules::{CsvSpec, SourceSpec};
+use skusync_rules::SourceSpec;
 use skusync_woocommerce::{WooCommerce, WriteProbe};
 use std::fmt::Write as _;
 
@@ -66,13 +66,13 @@ async fn check_store(
     (diagnosis.is_ok(), diagnosis.to_string())
 }
 
-fn check_drop(id: &SourceId, spec: &CsvSpec) -> (bool, String) {
+fn check_drop(id: &SourceId, spec: &CsvSourceConfig) -> (bool, String) {
     let (ok, text) = check_drop_file(id, spec);
     (ok, format!("{id}: {text}"))
 }
 
-fn check_drop_file(id: &SourceId, spec: &CsvSpec) -> (bool, String) {
-    let inbox = match Inbox::new(id.clone(), csv_source::config(spec)) {
+fn check_drop_file(id: &SourceId, spec: &CsvSourceConfig) -> (bool, String) {
+    let inbox = match Inbox::new(id.clone(), spec.clone()) {
         Ok(inbox) => inbox,
         Err(e) => return (false, format!("{e}\n")),
     };

@@ -8,6 +8,11 @@ use crate::wire::*;
 use rust_decimal::Decimal;
 use secrecy::SecretString;
 use serde_saphyr::Location;
+use skusync_csv_drop::{
+    ColumnKey, ColumnRef, Completeness, CsvSourceConfig, DEFAULT_MAX_SKIPPED, DecimalSeparator,
+    Delimiter, DelimiterSetting, Encoding, ExportConfig, Header, NegativeStock, OnInvalid,
+    Overwrite, ThousandsSeparator,
+};
 use skusync_model::{FieldKind, FieldName, Value};
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -141,26 +146,26 @@ pub(super) fn source(
     if misplaced { None } else { spec }
 }
 
-const DELIMITERS: &[(&str, Delimiter)] = &[
-    ("auto", Delimiter::Auto),
-    (",", Delimiter::Byte(b',')),
-    (";", Delimiter::Byte(b';')),
-    ("\\t", Delimiter::Byte(b'\t')),
-    ("|", Delimiter::Byte(b'|')),
+const DELIMITERS: &[(&str, DelimiterSetting)] = &[
+    ("auto", DelimiterSetting::Auto),
+    (",", DelimiterSetting::Fixed(Delimiter::Comma)),
+    (";", DelimiterSetting::Fixed(Delimiter::Semicolon)),
+    ("\\t", DelimiterSetting::Fixed(Delimiter::Tab)),
+    ("|", DelimiterSetting::Fixed(Delimiter::Pipe)),
 ];
 
 const DECIMALS: &[(&str, DecimalSeparator)] =
     &[(".", DecimalSeparator::Dot), (",", DecimalSeparator::Comma)];
 
-fn delimiter(ctx: &mut Ctx<'_>, s: &S<String>, key: &str, auto: bool) -> Option<Delimiter> {
+fn delimiter(ctx: &mut Ctx<'_>, s: &S<String>, key: &str, auto: bool) -> Option<DelimiterSetting> {
     // A double-quoted "\t" arrives as a tab character.
     if s.value == "\t" {
-        return Some(Delimiter::Byte(b'\t'));
+        return Some(DelimiterSetting::Fixed(Delimiter::Tab));
     }
-    let table: Vec<(&str, Delimiter)> = DELIMITERS
+    let table: Vec<(&str, DelimiterSetting)> = DELIMITERS
         .iter()
         .copied()
-        .filter(|(_, d)| auto || *d != Delimiter::Auto)
+        .filter(|(_, d)| auto || *d != DelimiterSetting::Auto)
         .collect();
     ctx.word(s, key, &table)
 }
@@ -207,7 +212,12 @@ fn file_name_in_folder(
     }
 }
 
-fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Option<CsvSpec> {
+fn csv_source(
+    ctx: &mut Ctx<'_>,
+    id: &str,
+    w: &WireSource,
+    at: &Location,
+) -> Option<CsvSourceConfig> {
     let p = |k: &str| format!("sources.{id}.{k}");
     let mut ok = true;
     let path = match &w.path {
@@ -233,7 +243,7 @@ fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
     };
     let delim = match &w.delimiter {
         Some(s) => delimiter(ctx, s, &p("delimiter"), true),
-        None => Some(Delimiter::Auto),
+        None => Some(DelimiterSetting::Auto),
     };
     let decimal = match &w.decimal_separator {
         Some(s) => ctx.word(s, &p("decimal_separator"), DECIMALS),
@@ -256,13 +266,13 @@ fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
                 )
             };
             match (t, decimal) {
-                (Some(t), Some(d)) if t.as_char() == d.as_char() => {
+                (Some(t), Some(d)) if t.char() == d.char() => {
                     ctx.err_help(
                         &s.referenced,
                         format!(
                             "{}: `{}` is also the decimal separator",
                             p("thousands_separator"),
-                            t.as_char()
+                            t.char()
                         ),
                         "the thousands separator must differ from `decimal_separator`",
                     );
@@ -291,8 +301,8 @@ fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
         None => Some(Encoding::Utf8),
     };
     let header = match &w.header {
-        Some(h) if !h.value => HeaderRow::Absent,
-        _ => HeaderRow::Present,
+        Some(h) if !h.value => Header::Absent,
+        _ => Header::Present,
     };
 
     // Columns.
@@ -328,7 +338,7 @@ fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
                         ctx.err(&v.referenced, format!("{key}: the header name is empty"));
                         None
                     }
-                    WireColumn::Name(n) if header == HeaderRow::Absent => {
+                    WireColumn::Name(n) if header == Header::Absent => {
                         ctx.err_help(
                             &v.referenced,
                             format!("{key}: `{n}` is a header name, but `header: false` says the file has no header row"),
@@ -410,7 +420,7 @@ fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
             for (from, to) in &map.value.0 {
                 match Value::parse(field, &to.value) {
                     Ok(v) => {
-                        words.insert(from.value.clone(), v);
+                        words.insert(from.value.clone(), v.to_string());
                     }
                     Err(e) => {
                         ctx.err(&to.referenced, format!("{key}.{}: {e}", from.value));
@@ -463,7 +473,7 @@ fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
     };
     let on_invalid = match (on_invalid, &w.max_skipped) {
         (None, _) => None,
-        (Some(false), None) => Some(OnInvalid::Reject),
+        (Some(false), None) => Some((OnInvalid::Reject, DEFAULT_MAX_SKIPPED)),
         (Some(false), Some(m)) => {
             ctx.err_help(
                 &m.referenced,
@@ -472,11 +482,9 @@ fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
             );
             None
         }
-        (Some(true), None) => Some(OnInvalid::Skip { max_skipped: None }),
+        (Some(true), None) => Some((OnInvalid::Skip, DEFAULT_MAX_SKIPPED)),
         (Some(true), Some(m)) => match u64::try_from(m.value) {
-            Ok(n) => Some(OnInvalid::Skip {
-                max_skipped: Some(n),
-            }),
+            Ok(n) => Some((OnInvalid::Skip, n)),
             Err(_) => {
                 ctx.err_help(
                     &m.referenced,
@@ -517,7 +525,8 @@ fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
     if !ok {
         return None;
     }
-    Some(CsvSpec {
+    let (on_invalid, max_skipped) = on_invalid?;
+    Some(CsvSourceConfig {
         path: path?,
         pattern: pattern?,
         delimiter: delim?,
@@ -525,13 +534,14 @@ fn csv_source(ctx: &mut Ctx<'_>, id: &str, w: &WireSource, at: &Location) -> Opt
         thousands_separator: thousands?,
         encoding: encoding?,
         header,
-        sku_column: sku_column?,
+        sku: sku_column?,
         columns,
         values,
         complete: complete?,
-        on_invalid: on_invalid?,
+        on_invalid,
+        max_skipped,
         negative_stock,
-        min_rows_percent: min_rows?,
+        min_rows_ratio: min_rows? / Decimal::ONE_HUNDRED,
         archive: archive?,
         export: export?,
     })
@@ -542,9 +552,9 @@ fn csv_export(
     id: &str,
     w: &WireExport,
     at: &Location,
-    source_delim: Option<Delimiter>,
+    source_delim: Option<DelimiterSetting>,
     source_decimal: Option<DecimalSeparator>,
-) -> Option<CsvExport> {
+) -> Option<ExportConfig> {
     let p = |k: &str| format!("sources.{id}.export.{k}");
     let mut ok = true;
     let path = match &w.path {
@@ -602,32 +612,32 @@ fn csv_export(
     }
     let delimiter = match &w.delimiter {
         Some(s) => match delimiter(ctx, s, &p("delimiter"), false) {
-            Some(Delimiter::Byte(b)) => Some(b),
+            Some(DelimiterSetting::Fixed(d)) => Some(d),
             _ => None,
         },
         None => match source_delim {
-            Some(Delimiter::Byte(b)) => Some(b),
-            _ => Some(b','),
+            Some(DelimiterSetting::Fixed(d)) => Some(d),
+            _ => Some(Delimiter::Comma),
         },
     };
     let decimal = match &w.decimal_separator {
         Some(s) => ctx.word(s, &p("decimal_separator"), DECIMALS),
         None => Some(source_decimal.unwrap_or_default()),
     };
-    let existing = match &w.overwrite {
-        Some(b) if b.value => ExistingExport::Overwrite,
-        _ => ExistingExport::Keep,
+    let overwrite = match &w.overwrite {
+        Some(b) if b.value => Overwrite::Replace,
+        _ => Overwrite::Never,
     };
     if !ok {
         return None;
     }
-    Some(CsvExport {
+    Some(ExportConfig {
         path: path?,
         file_name: file_name?,
         columns,
-        delimiter: delimiter?,
-        decimal_separator: decimal?,
-        existing,
+        delimiter: Some(delimiter?),
+        decimal_separator: Some(decimal?),
+        overwrite,
     })
 }
 
