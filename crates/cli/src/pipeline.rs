@@ -12,15 +12,9 @@ use skusync_state::StateStore;
 /// The name under which a csv source's [`DropMemory`] is kept in the state.
 pub const CSV_MEMORY: &str = "csv-drop";
 
-/// What the plan was made from, besides the plan itself.
-pub struct Planned {
-    /// The plan.
-    pub plan: Plan,
-}
-
 /// Reads every source and computes the plan. Writes nothing: a missing
 /// state directory means a first run (empty base), not one to create.
-pub async fn plan(rules: &RuleSet, ui: &Ui) -> Result<Planned> {
+pub async fn plan(rules: &RuleSet, ui: &Ui) -> Result<Plan> {
     let state = if rules.state_dir.exists() {
         // The state's own errors name the folder and say what to do.
         Some(StateStore::open(&rules.state_dir)?)
@@ -64,7 +58,7 @@ pub async fn plan(rules: &RuleSet, ui: &Ui) -> Result<Planned> {
         generated_at: &generated_at,
         rules_digest: &rules_digest,
     });
-    Ok(Planned { plan })
+    Ok(plan)
 }
 
 fn csv_memory(state: Option<&StateStore>, id: &SourceId) -> Result<DropMemory> {

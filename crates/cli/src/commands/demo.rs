@@ -6,9 +6,8 @@
 //! it works from any directory and needs no network.
 
 use crate::args::DemoArgs;
-use crate::commands::plan::exit_code;
-use crate::output::{self, Ui};
-use crate::pipeline;
+use crate::commands::plan::plan_and_report;
+use crate::output::Ui;
 use anyhow::{Context, Result};
 use std::path::Path;
 
@@ -47,10 +46,9 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<u8> {
         _ => None,
     };
     let rules = skusync_rules::load(&rules_path, &env)?;
-    let planned = pipeline::plan(&rules, ui).await?;
-    output::emit(&planned.plan, &args.report)?;
+    let code = plan_and_report(&rules, &args.report, ui).await;
     emulator.shutdown().await;
-    Ok(exit_code(&planned.plan, args.report.detailed_exitcode))
+    code
 }
 
 /// Writes the rules, the ERP export and its completion marker; returns the
